@@ -1,0 +1,108 @@
+/**
+ * The ONE place where messages between the VS Code client and the nnSeg backend are declared.
+ * Client and server both import these constants; neither redeclares a message shape.
+ * Method names are namespaced `nnseg/...` so they never collide with LSP's own.
+ */
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+
+export const LANGUAGE_ID = 'nnseg-config';
+/** Experiment configs are recognised by file name, whatever languageId the editor sends. */
+export const CONFIG_FILE_SUFFIX = '.nnseg.json';
+
+export type JobKind =
+  | 'check'
+  | 'fingerprint'
+  | 'plan'
+  | 'preprocess'
+  | 'train'
+  | 'predict'
+  | 'evaluate'
+  | 'compare'
+  | 'sleep';
+
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobInfo {
+  id: string;
+  kind: JobKind;
+  title: string;
+  state: JobState;
+  /** Config file the job was started from, if any. */
+  configUri?: string;
+  queuedAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** 0..1 when known. */
+  progress?: number;
+  message?: string;
+  /** Why it failed, one sentence. */
+  error?: string;
+  /** Where its logs and outputs are. */
+  logFile?: string;
+  result?: unknown;
+}
+
+export interface StartJobParams {
+  kind: JobKind;
+  /** The experiment config the job runs from (file URI or path). */
+  configUri?: string;
+  /** Kind-specific parameters (e.g. folders for evaluate/compare). */
+  params?: Record<string, unknown>;
+  /** A workDoneToken the client created; the server reports LSP progress on it. */
+  workDoneToken?: string | number;
+}
+
+export interface StartJobResult {
+  job: JobInfo;
+}
+
+export interface CancelJobParams {
+  id: string;
+}
+
+export interface ListJobsResult {
+  jobs: JobInfo[];
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** Everything a running job reports. One notification carries one event. */
+export type JobEvent =
+  | { type: 'state'; job: JobInfo }
+  | { type: 'log'; jobId: string; level: LogLevel; message: string; time: string }
+  | { type: 'progress'; jobId: string; fraction?: number; message?: string }
+  | { type: 'metrics'; jobId: string; epoch?: number; values: Record<string, number | number[] | null> };
+
+export interface ServerInfo {
+  version: string;
+  backend?: string;
+  jobsAllowed: boolean;
+  storageDir: string;
+}
+
+export const StartJobRequest = new RequestType<StartJobParams, StartJobResult, void>('nnseg/startJob');
+export const CancelJobRequest = new RequestType<CancelJobParams, { cancelled: boolean }, void>('nnseg/cancelJob');
+export const ListJobsRequest = new RequestType<void, ListJobsResult, void>('nnseg/listJobs');
+export const ServerInfoRequest = new RequestType<void, ServerInfo, void>('nnseg/serverInfo');
+export const JobEventNotification = new NotificationType<JobEvent>('nnseg/jobEvent');
+
+/** Options the client passes at initialize (initializationOptions). */
+export interface InitOptions {
+  /** Workspace Trust: false means language features only, no jobs. */
+  trusted: boolean;
+  /** Extension global storage: logs and job state live here, never in the user's repository. */
+  storageDir?: string;
+  settings?: NnsegSettings;
+}
+
+export interface NnsegSettings {
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  rawDir?: string;
+  preprocessedDir?: string;
+  resultsDir?: string;
+  threads?: number;
+}
+
+export const DidChangeSettingsNotification = new NotificationType<{ settings: NnsegSettings; trusted: boolean }>(
+  'nnseg/didChangeSettings',
+);

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { runCli } from '../../../server/src/main';
+import type { CliIO } from '../../../server/src/cli/command';
+import { cliPath } from '../../helpers/data';
+
+function capture(): CliIO & { stdout: string; stderr: string } {
+  const io = {
+    stdout: '',
+    stderr: '',
+    out(t: string) { io.stdout += t; },
+    err(t: string) { io.stderr += t; },
+    cwd: process.cwd(),
+    env: process.env,
+  };
+  return io;
+}
+
+test('--help lists every command and exits 0', async () => {
+  const io = capture();
+  assert.equal(await runCli(['--help'], io), 0);
+  for (const name of ['check', 'lsp', 'nifti-info', 'plan', 'metrics', 'compare']) assert.match(io.stdout, new RegExp(`\\b${name}\\b`));
+});
+
+test('an unknown command is a usage error (exit 2) with one sentence on stderr', async () => {
+  const io = capture();
+  assert.equal(await runCli(['frobnicate'], io), 2);
+  assert.equal(io.stdout, '');
+  assert.match(io.stderr, /^nnseg: Unknown command 'frobnicate'\./);
+  assert.equal(io.stderr.trim().split('\n').length, 1);
+});
+
+test('an unknown option is a usage error that shows the usage', async () => {
+  const io = capture();
+  assert.equal(await runCli(['lsp', '--no-such-flag'], io), 2);
+  assert.match(io.stderr, /Usage: nnseg lsp/);
+});
+
+test('the bin entry prints the package version', () => {
+  const r = spawnSync(process.execPath, [cliPath, '--version'], { encoding: 'utf8' });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
