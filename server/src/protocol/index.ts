@@ -106,3 +106,26 @@ export interface NnsegSettings {
 export const DidChangeSettingsNotification = new NotificationType<{ settings: NnsegSettings; trusted: boolean }>(
   'nnseg/didChangeSettings',
 );
+
+/** Header check and summary of an image file, done by the backend's NIfTI reader (the viewer shows its error). */
+export interface InspectImageParams {
+  /** File system path or file URI. */
+  path: string;
+}
+
+export interface InspectImageResult {
+  ok: boolean;
+  /** The backend's one-sentence error (NiftiError message) when ok is false. */
+  error?: string;
+  /** NIfTI dims in file order, spacing in mm, datatype name, orientation code, when ok. */
+  dims?: number[];
+  pixdim?: number[];
+  datatype?: string;
+  orientation?: string;
+  /** Label names by value: from a TotalSegmentator-style header extension or the dataset.json found above the file. */
+  labelNames?: Record<string, string>;
+  /** True when the image looks like a label map (integer type with few distinct values, or intent NIFTI_INTENT_LABEL). */
+  isLabelMap?: boolean;
+}
+
+export const InspectImageRequest = new RequestType<InspectImageParams, InspectImageResult, void>('nnseg/inspectImage');
