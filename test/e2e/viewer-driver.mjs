@@ -1,3 +1,4 @@
+/* global document, fetch -- page.evaluate() callbacks run in the browser; fetch is Node 20 global */
 // Minimal code-server + Playwright driver for the viewer's end-to-end test and benchmark
 // (stand-in until the shared test/e2e/lib.mjs lands). Based on ../shared/tools/vscode-e2e/example-e2e.js.
 import { spawn, spawnSync } from 'node:child_process';
@@ -133,7 +134,7 @@ export async function startWorkbench(workspace, { width = 1500, height = 950 } =
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
   await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
-  await page.waitForTimeout(1500);
+  await waitForExtension(page);
   return {
     page,
     consoleErrors,
@@ -142,6 +143,21 @@ export async function startWorkbench(workspace, { width = 1500, height = 950 } =
       await stop();
     },
   };
+}
+
+/** Waits until the palette lists the viewer's command: the extension's contributions are loaded. */
+async function waitForExtension(page, title = 'nnSeg: Open Viewer') {
+  for (let i = 0; i < 30; i++) {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type(title);
+    await page.waitForTimeout(500);
+    const found = await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).count();
+    await page.keyboard.press('Escape');
+    if (found) return;
+    await page.waitForTimeout(1000);
+  }
+  throw new Error(`the extension's command "${title}" never appeared`);
 }
 
 export async function runCommand(page, title) {
@@ -179,13 +195,23 @@ export async function focusWorkbench(page) {
   await page.locator('.part.statusbar').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
 }
 
+/** Answers VS Code's own (simple) file dialog, which code-server shows as a quick input, with a path. */
+export async function pickFileInDialog(page, file) {
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: 15000 });
+  await page.waitForTimeout(300);
+  await input.fill(file);
+  await page.waitForTimeout(500);
+  await page.keyboard.press('Enter');
+}
+
 export async function closeAllEditors(page) {
   await focusWorkbench(page);
   await runCommand(page, 'View: Close All Editors');
   await page.waitForTimeout(500);
 }
 
-/** The webview content frame whose <title> is `title` and whose viewer reports ready. */
+/** The webview content frame whose <title> is `title` (string or RegExp) and whose viewer reports ready. */
 export async function viewerFrame(page, title, { timeout = 60000, ready = true } = {}) {
   const end = Date.now() + timeout;
   while (Date.now() < end) {
@@ -194,9 +220,10 @@ export async function viewerFrame(page, title, { timeout = 60000, ready = true }
         const ok = await f.evaluate(
           ([t, needReady]) => {
             const el = document.getElementById('nnseg-viewer');
-            return !!el && document.title === t && (!needReady || el.dataset.ready === '1' || !!el.dataset.error);
+            const titleOk = t.startsWith('/') ? new RegExp(t.slice(1, -1)).test(document.title) : document.title === t;
+            return !!el && titleOk && (!needReady || el.dataset.ready === '1' || !!el.dataset.error);
           },
-          [title, ready],
+          [title instanceof RegExp ? String(title) : title, ready],
         );
         if (ok) return f;
       } catch {
@@ -205,7 +232,11 @@ export async function viewerFrame(page, title, { timeout = 60000, ready = true }
     }
     await page.waitForTimeout(250);
   }
-  throw new Error(`viewer frame "${title}" not ready after ${timeout} ms`);
+  const seen = [];
+  for (const f of page.frames()) {
+    seen.push(await f.evaluate(() => `${document.title} ${JSON.stringify(document.getElementById('nnseg-viewer')?.dataset ?? null)}`).catch(() => '?'));
+  }
+  throw new Error(`viewer frame "${title}" not ready after ${timeout} ms; frames: ${seen.filter((x) => x !== '?' && !x.startsWith(' ')).join(' | ').slice(0, 600)}`);
 }
 
 /** Selects explorer rows (first click, then ctrl-click) and runs a context-menu entry on the last one. */
@@ -217,7 +248,17 @@ export async function explorerContext(page, names, entry) {
   await row(names[names.length - 1]).click({ button: 'right' });
   const item = page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
   await item.waitFor({ state: 'visible', timeout: 10000 });
+  // A click during the menu's opening is sometimes dropped: hover first, and fall back to Enter.
+  await page.waitForTimeout(300);
+  await item.hover();
   await item.click();
+  const menu = page.locator('.context-view .monaco-menu');
+  try {
+    await menu.waitFor({ state: 'hidden', timeout: 1500 });
+  } catch {
+    await page.keyboard.press('Enter');
+    await menu.waitFor({ state: 'hidden', timeout: 3000 });
+  }
 }
 
 export async function screenshot(page, name) {

@@ -218,3 +218,32 @@ export function percentiles(data: Voxels, fractions: number[], maxSamples = 4_00
     return hi;
   });
 }
+
+/**
+ * The surface voxels of every label (6-neighbourhood; outside the grid counts as background): the
+ * "outline" drawing of a label map. Interior voxels become 0. `data` is in file order (i fastest).
+ */
+export function labelBoundary<T extends Uint8Array | Uint16Array>(data: T, dims: number[]): T {
+  const [nx, ny, nz] = dims;
+  if (nx * ny * nz !== data.length) throw new Error(`dims ${dims.join('x')} do not match ${data.length} voxels`);
+  const out = new (data.constructor as { new (n: number): T })(data.length);
+  const sx = 1;
+  const sy = nx;
+  const sz = nx * ny;
+  let idx = 0;
+  for (let k = 0; k < nz; k++) {
+    for (let j = 0; j < ny; j++) {
+      for (let i = 0; i < nx; i++, idx++) {
+        const v = data[idx];
+        if (v === 0) continue;
+        // An axis with a single voxel (a 2D image) has no neighbours along it.
+        const edge =
+          (nx > 1 && (i === 0 || i === nx - 1 || data[idx - sx] !== v || data[idx + sx] !== v)) ||
+          (ny > 1 && (j === 0 || j === ny - 1 || data[idx - sy] !== v || data[idx + sy] !== v)) ||
+          (nz > 1 && (k === 0 || k === nz - 1 || data[idx - sz] !== v || data[idx + sz] !== v));
+        if (edge) out[idx] = v;
+      }
+    }
+  }
+  return out;
+}

@@ -23,6 +23,10 @@ export interface VolumeMessage {
   compareRole?: CompareRole;
   /** Date.now() on the host when the open started (benchmark: open to first frame). */
   openedAt: number;
+  /** When the webview said it was ready, how long the host's file read took, when the bytes were posted. */
+  readyAt?: number;
+  readMs?: number;
+  sentAt?: number;
 }
 
 /** The backend's inspectImage answer for a volume, sent when it arrives (it may come after the bytes). */

@@ -35,8 +35,12 @@ export class ViewerSession implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly sent = new Set<string>();
   private ready = false;
+  private readyAt = 0;
   private readonly queue: Array<() => Promise<void>> = [];
   private readonly openedAt = Date.now();
+  /** File reads start at once, while the webview is still loading. */
+  private readonly reads = new Map<string, Promise<{ bytes: Uint8Array; paired?: Uint8Array; readMs: number }>>();
+  private readonly inspections = new Map<string, Promise<InspectImageResult>>();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -45,8 +49,12 @@ export class ViewerSession implements vscode.Disposable {
   ) {
     const webview = panel.webview;
     webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(env.extensionUri, 'media', 'dist')] };
-    webview.html = webviewHtml(webview, env.extensionUri, 'viewer', path.basename(source.image.path));
+    // The page title is the panel's (file name, or "image + labels"): tests find their webview by it.
+    webview.html = webviewHtml(webview, env.extensionUri, 'viewer', panel.title || path.basename(source.image.path));
     this.disposables.push(webview.onDidReceiveMessage((m: ViewerToHost) => this.onMessage(m)));
+    for (const u of [source.image, ...source.overlays, ...(source.compare ? [source.compare.prediction, source.compare.reference] : [])]) {
+      this.startRead(u);
+    }
     this.enqueue(() => this.sendVolume(source.image, 'image'));
     for (const o of source.overlays) this.enqueue(() => this.sendVolume(o, 'overlay'));
     if (source.compare) {
@@ -105,6 +113,7 @@ export class ViewerSession implements vscode.Disposable {
     switch (m.type) {
       case 'ready':
         this.ready = true;
+        this.readyAt = Date.now();
         this.post({ type: 'prefs', prefs: this.env.globalState.get<ViewerPrefs>(PREFS_KEY) ?? {} });
         void this.drain();
         break;
@@ -138,21 +147,37 @@ export class ViewerSession implements vscode.Disposable {
     void this.panel.webview.postMessage(m);
   }
 
+  private startRead(uri: vscode.Uri) {
+    const id = uri.toString();
+    let r = this.reads.get(id);
+    if (!r) {
+      const t0 = Date.now();
+      const pairedName = pairedImageName(path.posix.basename(uri.path));
+      r = Promise.all([
+        vscode.workspace.fs.readFile(uri),
+        pairedName ? vscode.workspace.fs.readFile(vscode.Uri.joinPath(uri, '..', pairedName)) : Promise.resolve(undefined),
+      ]).then(([bytes, paired]) => ({ bytes, paired, readMs: Date.now() - t0 }));
+      // Keep an unobserved failure from being reported before sendVolume awaits it.
+      r.catch(() => undefined);
+      this.reads.set(id, r);
+      this.inspections.set(id, this.inspect(uri));
+    }
+    return r;
+  }
+
   private async sendVolume(uri: vscode.Uri, role: 'image' | 'overlay', compareRole?: CompareRole): Promise<void> {
     const id = uri.toString();
     const name = path.posix.basename(uri.path);
-    const inspected = this.inspect(uri).then((info) => {
+    const read = this.startRead(uri);
+    const inspected = this.inspections.get(id)!.then((info) => {
       this.post({ type: 'info', id, ok: info.ok, error: info.error, labelNames: info.labelNames, isLabelMap: info.isLabelMap });
       return info;
     });
     let bytes: Uint8Array;
     let paired: Uint8Array | undefined;
+    let readMs = 0;
     try {
-      const pairedName = pairedImageName(name);
-      [bytes, paired] = await Promise.all([
-        vscode.workspace.fs.readFile(uri),
-        pairedName ? vscode.workspace.fs.readFile(vscode.Uri.joinPath(uri, '..', pairedName)) : Promise.resolve(undefined),
-      ]);
+      ({ bytes, paired, readMs } = await read);
     } catch (e) {
       const info = await inspected;
       const why = !info.ok && info.error ? info.error : `Cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`;
@@ -160,6 +185,8 @@ export class ViewerSession implements vscode.Disposable {
       return;
     }
     if (this.sent.has(id) && !compareRole) return;
+    // One message per file: posting large files in parts was measured slower (code-server delivered a
+    // 55 MB file in 13 parts in ~50 s, in one message in ~3 s).
     // workspace.fs hands out Node Buffers; their toJSON runs before VS Code's buffer-transfer replacer and
     // would turn the file into a JSON array of numbers. A plain Uint8Array view is transferred as bytes.
     bytes = plainBytes(bytes);
@@ -175,6 +202,9 @@ export class ViewerSession implements vscode.Disposable {
       paired,
       compareRole,
       openedAt: this.openedAt,
+      readyAt: this.readyAt,
+      readMs,
+      sentAt: Date.now(),
     });
   }
 

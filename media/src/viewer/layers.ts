@@ -1,17 +1,22 @@
-import type { NVImage } from '@niivue/niivue';
 import { COMPARE_COLORS, labelColor } from '../../../client/src/viewer/labelColors';
 import type { LabelComparison, LabelCount } from '../../../client/src/viewer/labelStats';
 
 /** A label map shown over the image (or as the image): its colours, names, visibility and statistics. */
 export interface LabelLayer {
   id: string;
-  /** File name (or "compare") shown in the legend. */
+  /** File name (or "Compare") shown in the legend and the readout. */
   title: string;
   kind: 'labels' | 'compare';
-  vol: NVImage;
+  /** The opened file itself is this label map (no image under it). */
+  isImage?: boolean;
+  /** Label values, file order, on the image's grid. */
+  data: Uint8Array | Uint16Array;
+  /** RGBA per label value, alpha 0 for label 0 and hidden labels (rebuilt by buildLut). */
+  lut: Uint8ClampedArray;
   names: Map<number, string>;
   hidden: Set<number>;
   visible: boolean;
+  voxelVolume?: number;
   /** Per-label voxels / volume / centroid; undefined until computed (after the first frame). */
   stats?: LabelCount[];
   /** Compare layers: per-label TP/FP/FN/Dice, and which label the codes are restricted to. */
@@ -43,24 +48,22 @@ export function labelName(layer: LabelLayer, label: number): string {
 export function maxLabel(layer: LabelLayer): number {
   let mx = layer.kind === 'compare' ? 4 : 0;
   for (const s of layer.stats ?? []) mx = Math.max(mx, s.label);
-  for (const k of layer.names.keys()) mx = Math.max(mx, k);
-  const g = layer.vol.global_max;
-  if (g !== undefined && Number.isFinite(g)) mx = Math.max(mx, Math.round(g));
+  if (!layer.stats) {
+    const d = layer.data;
+    for (let i = 0; i < d.length; i++) if (d[i] > mx) mx = d[i];
+  }
   return Math.max(1, Math.min(mx, 65535));
 }
 
 /** Dense RGBA lookup table 0..max: label 0 and hidden labels transparent. */
-export function applyLut(layer: LabelLayer): void {
+export function buildLut(layer: LabelLayer): void {
   const mx = maxLabel(layer);
   const lut = new Uint8ClampedArray((mx + 1) * 4);
-  const labels: string[] = new Array(mx + 1);
-  labels[0] = '';
   for (let v = 1; v <= mx; v++) {
     const [r, g, b] = layerColor(layer, v);
     lut.set([r, g, b, layer.hidden.has(v) ? 0 : 255], v * 4);
-    labels[v] = labelName(layer, v);
   }
-  layer.vol.colormapLabel = { lut, min: 0, max: mx, labels };
+  layer.lut = lut;
 }
 
 export function parseLabelNames(names: Record<string, string> | undefined): Map<number, string> {
