@@ -175,7 +175,6 @@ export function planConfiguration(
   const { input, opts } = ctx;
   if (!spacing.every((s) => s > 0)) throw new PlanningError(`Spacing must be > 0, got [${spacing.join(', ')}].`);
   const dim = spacing.length;
-  const numInputChannels = channelNames(input.datasetJson).length;
   const numClasses = Object.keys(input.datasetJson.labels).length;
   const minEdge = opts.featuremapMinEdgeLength;
 

@@ -12,7 +12,7 @@
 
 export type Order = 0 | 1 | 3;
 
-const POLE = -0.267949192431122706472553658494127633; // sqrt(3) - 2, scipy's cubic pole
+const POLE = -0.2679491924311227; // sqrt(3) - 2, scipy's cubic pole
 const PAD = 12; // scipy's _prepad_for_spline_filter for mode 'nearest'
 const BLOCK = 2048; // inner elements filtered together (keeps the line buffer in cache)
 
