@@ -179,6 +179,25 @@ function symEig3(S: number[][]): { values: number[]; vectors: number[][] } {
 }
 
 /**
+ * The closest shear-free matrix to M (polar decomposition M = R P, computed as U V^T from the SVD), over the
+ * singular values above the rank tolerance, as numpy's svd-based code in nibabel does.
+ */
+export function polarRotation(M: number[][]): number[][] {
+  const MtM = [0, 1, 2].map((i) => [0, 1, 2].map((j) => M[0][i] * M[0][j] + M[1][i] * M[1][j] + M[2][i] * M[2][j]));
+  const { values, vectors } = symEig3(MtM);
+  const s = values.map((v) => Math.sqrt(Math.max(v, 0)));
+  const tol = Math.max(...s) * 3 * 2.220446049250313e-16;
+  const R = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
+  for (let n = 0; n < 3; n++) {
+    if (!(s[n] > tol)) continue;
+    const v = [vectors[0][n], vectors[1][n], vectors[2][n]];
+    const u = [0, 1, 2].map((r) => (M[r][0] * v[0] + M[r][1] * v[1] + M[r][2] * v[2]) / s[n]);
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) R[r][c] += u[r] * v[c];
+  }
+  return R;
+}
+
+/**
  * For each voxel axis (i, j, k): the world axis (0 = R-L, 1 = A-P, 2 = S-I) it runs along and its sign,
  * chosen as nibabel's io_orientation does (closest shear-free matrix by polar decomposition, then axes
  * picked in order, each taking its largest remaining world component). null where an axis is degenerate.
@@ -187,18 +206,7 @@ export function ioOrientation(affine: Mat4): ([number, 1 | -1] | null)[] {
   const RZS = [0, 1, 2].map((r) => [0, 1, 2].map((c) => affine[r][c]));
   const zooms = [0, 1, 2].map((c) => Math.hypot(RZS[0][c], RZS[1][c], RZS[2][c]) || 1);
   const RS = RZS.map((row) => row.map((v, c) => v / zooms[c]));
-  // RS = U S V^T; R = U V^T over the kept singular values. RS^T RS = V S^2 V^T, U_i = RS v_i / s_i.
-  const RtR = [0, 1, 2].map((i) => [0, 1, 2].map((j) => RS[0][i] * RS[0][j] + RS[1][i] * RS[1][j] + RS[2][i] * RS[2][j]));
-  const { values, vectors } = symEig3(RtR);
-  const s = values.map((v) => Math.sqrt(Math.max(v, 0)));
-  const tol = Math.max(...s) * 3 * 2.220446049250313e-16;
-  const R = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
-  for (let n = 0; n < 3; n++) {
-    if (!(s[n] > tol)) continue;
-    const v = [vectors[0][n], vectors[1][n], vectors[2][n]];
-    const u = [0, 1, 2].map((r) => (RS[r][0] * v[0] + RS[r][1] * v[1] + RS[r][2] * v[2]) / s[n]);
-    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) R[r][c] += u[r] * v[c];
-  }
+  const R = polarRotation(RS);
   const out: ([number, 1 | -1] | null)[] = [];
   for (let inAx = 0; inAx < 3; inAx++) {
     const col = [R[0][inAx], R[1][inAx], R[2][inAx]];
@@ -219,4 +227,65 @@ export function orientationCode(affine: Mat4): string {
   return ioOrientation(affine)
     .map((o) => (o ? AXIS_LABELS[o[0]][o[1] > 0 ? 1 : 0] : '?'))
     .join('');
+}
+
+/** Determinant of the 3x3 part. */
+export function det3(m: number[][]): number {
+  return (
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
+    m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+    m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+  );
+}
+
+/** Quaternion (a, b, c, d) with a >= 0 of a rotation matrix (Shepperd's method). */
+export function rotationToQuatern(R: number[][]): [number, number, number, number] {
+  const t = R[0][0] + R[1][1] + R[2][2];
+  let a: number, b: number, c: number, d: number;
+  if (t > 0) {
+    const s = Math.sqrt(t + 1) * 2;
+    a = 0.25 * s;
+    b = (R[2][1] - R[1][2]) / s;
+    c = (R[0][2] - R[2][0]) / s;
+    d = (R[1][0] - R[0][1]) / s;
+  } else if (R[0][0] > R[1][1] && R[0][0] > R[2][2]) {
+    const s = Math.sqrt(1 + R[0][0] - R[1][1] - R[2][2]) * 2;
+    a = (R[2][1] - R[1][2]) / s;
+    b = 0.25 * s;
+    c = (R[0][1] + R[1][0]) / s;
+    d = (R[0][2] + R[2][0]) / s;
+  } else if (R[1][1] > R[2][2]) {
+    const s = Math.sqrt(1 + R[1][1] - R[0][0] - R[2][2]) * 2;
+    a = (R[0][2] - R[2][0]) / s;
+    b = (R[0][1] + R[1][0]) / s;
+    c = 0.25 * s;
+    d = (R[1][2] + R[2][1]) / s;
+  } else {
+    const s = Math.sqrt(1 + R[2][2] - R[0][0] - R[1][1]) * 2;
+    a = (R[1][0] - R[0][1]) / s;
+    b = (R[0][2] + R[2][0]) / s;
+    c = (R[1][2] + R[2][1]) / s;
+    d = 0.25 * s;
+  }
+  const n = Math.hypot(a, b, c, d);
+  [a, b, c, d] = [a / n, b / n, c / n, d / n];
+  if (a < 0) [a, b, c, d] = [-a, -b, -c, -d];
+  return [a, b, c, d];
+}
+
+/**
+ * qform parameters for an affine, as nibabel's set_qform computes them: voxel sizes are the column norms,
+ * a negative determinant goes into qfac = -1 (the k axis), the rotation is the nearest orthonormal one.
+ */
+export function affineToQform(affine: Mat4): { quatern: [number, number, number]; offset: [number, number, number]; pixdim: [number, number, number]; qfac: 1 | -1 } {
+  const M = [0, 1, 2].map((r) => [0, 1, 2].map((c) => affine[r][c]));
+  const zooms = affineVoxelSizes(affine).map((z) => z || 1);
+  const R = M.map((row) => row.map((v, c) => v / zooms[c]));
+  let qfac: 1 | -1 = 1;
+  if (det3(R) < 0) {
+    qfac = -1;
+    for (let r = 0; r < 3; r++) R[r][2] = -R[r][2];
+  }
+  const [, b, c, d] = rotationToQuatern(polarRotation(R));
+  return { quatern: [b, c, d], offset: [affine[0][3], affine[1][3], affine[2][3]], pixdim: zooms as [number, number, number], qfac };
 }
