@@ -61,12 +61,12 @@ export function fillHoles(mask: Uint8Array, shape: Shape): Uint8Array {
   return out;
 }
 
-/** nnU-Net's create_nonzero_mask: any channel != 0, holes filled. */
-export function nonzeroMask(channels: ArrayLike<number>[], shape: Shape): Uint8Array {
+/** nnU-Net's create_nonzero_mask: any channel != 0, holes filled (fill: false skips that, same bbox). */
+export function nonzeroMask(channels: ArrayLike<number>[], shape: Shape, opts: { fill?: boolean } = {}): Uint8Array {
   const total = volumeSize(shape);
   const m = new Uint8Array(total);
   for (const c of channels) for (let i = 0; i < total; i++) if (c[i] !== 0) m[i] = 1;
-  return fillHoles(m, shape);
+  return opts.fill === false ? m : fillHoles(m, shape);
 }
 
 /** Half-open [start, end) per axis, as acvl_utils' get_bbox_from_mask; the full extent when empty. */
