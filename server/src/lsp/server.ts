@@ -70,7 +70,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     settings = opts.settings ?? {};
     workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (!workspaceFolders.length && params.rootUri) workspaceFolders = [uriToPath(params.rootUri)];
-    canShowProgress = params.capabilities.window?.workDoneProgress === true;
+    canShowProgress = params.capabilities.window?.workDoneProgress === true && !opts.ownProgressUi;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -162,6 +162,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const first = check.diagnostics.find((d) => d.severity === 1);
       if (first) throw new ResponseError(ErrorCodes.InvalidParams, `${path.basename(configFile)}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${check.errors} error(s) in all)`);
     }
+    if (!kind.available) throw new ResponseError(ErrorCodes.InvalidRequest, `${kind.title} is not available yet in this version of nnSeg.`);
     const job = getQueue().enqueue({ kind: p.kind, configFile, params: p.params, settings, workspaceFolders });
     return { job };
   });
