@@ -111,6 +111,10 @@ async function readHeaderFrom(src: ByteSource, file: string, paired: boolean, ma
 
 /** Reads only the header (and extensions) of a NIfTI file: .nii, .nii.gz, .hdr/.img. */
 export async function readNiftiHeader(file: string, opts: { maxBytes?: number } = {}): Promise<NiftiHeader> {
+  return withIoErrors(file, () => readHeaderOnly(file, opts));
+}
+
+async function readHeaderOnly(file: string, opts: { maxBytes?: number }): Promise<NiftiHeader> {
   const pair = filePair(file);
   const src = await openSource(pair.header);
   try {
@@ -146,6 +150,22 @@ function maxArrayBytes(): number {
  * array type (Uint8Array, Int16Array, ...), unscaled, read straight into the array without a copy.
  */
 export async function readNifti(file: string, opts: ReadOptions = {}): Promise<NiftiVolume> {
+  return withIoErrors(file, () => readVolume(file, opts));
+}
+
+/** Operating-system errors (EIO, EACCES while reading, ...) become NiftiErrors; anything else is a bug and passes. */
+async function withIoErrors<T>(file: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof NiftiError) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e?.code === 'string' && typeof e.syscall === 'string') throw new NiftiError(file, `could not be read (${e.message})`);
+    throw err;
+  }
+}
+
+async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume> {
   const raw = opts.raw ?? false;
   const maxBytes = opts.maxBytes ?? defaultMaxBytes();
   const pair = filePair(file);

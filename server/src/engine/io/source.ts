@@ -36,13 +36,19 @@ export async function isGzipFile(file: string): Promise<boolean> {
 }
 
 async function openFile(file: string): Promise<fs.promises.FileHandle> {
+  let fh: fs.promises.FileHandle;
   try {
-    return await fs.promises.open(file, 'r');
+    fh = await fs.promises.open(file, 'r');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a NIfTI file' : code === 'EACCES' ? 'permission denied' : String((err as Error).message);
     throw new NiftiError(file, why === 'is a folder, not a NIfTI file' ? why : `cannot be opened (${why})`);
   }
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw new NiftiError(file, 'is a folder or device, not a NIfTI file');
+  }
+  return fh;
 }
 
 export async function openSource(file: string): Promise<ByteSource> {
