@@ -174,7 +174,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const r = await checkConfigFile(uriToPath(p.uri), { workspaceFolders, settings });
     return { errors: r.errors, warnings: r.warnings, diagnostics: r.diagnostics };
   });
-  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path)));
+  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path), p.full === true));
 
   connection.onShutdown(() => queue?.dispose());
   connection.onExit(() => queue?.dispose());
