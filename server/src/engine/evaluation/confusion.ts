@@ -33,6 +33,11 @@ const LUT_LIMIT = 1 << 22;
 
 function valueRange(a: LabelArray, which: 'ref' | 'pred'): [number, number] {
   if (a.length === 0) return [0, 0];
+  // Small integer types: their whole range makes a small table, so no pass is needed to find it.
+  if (a instanceof Uint8Array) return [0, 255];
+  if (a instanceof Int8Array) return [-128, 127];
+  if (a instanceof Uint16Array) return [0, 65535];
+  if (a instanceof Int16Array) return [-32768, 32767];
   let lo = Infinity;
   let hi = -Infinity;
   const float = a instanceof Float32Array || a instanceof Float64Array;
@@ -78,17 +83,25 @@ export function confusionCounts(
     box[v * 6] = box[v * 6 + 1] = box[v * 6 + 2] = 0x7fffffff;
     box[v * 6 + 3] = box[v * 6 + 4] = box[v * 6 + 5] = -1;
   }
+  if (ignoreLabel === 0) throw new Error('the ignore label cannot be 0 (background)');
   const ign = ignoreLabel === undefined || ignoreLabel < lo || ignoreLabel > hi ? -1 : ignoreLabel - lo;
   const zero = 0 - lo; // background never needs a box
   const [nz, ny, nx] = shape;
   let total = 0;
+  let background = 0; // voxels where both are 0: the bulk, counted without touching the histograms
   let i = 0;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {
-        const r = ref[i] - lo;
+        const rv = ref[i];
+        const pv = pred[i];
+        if (rv === 0 && pv === 0) {
+          background++;
+          continue;
+        }
+        const r = rv - lo;
         if (r === ign) continue;
-        const p = pred[i] - lo;
+        const p = pv - lo;
         total++;
         refHist[r]++;
         predHist[p]++;
@@ -97,6 +110,12 @@ export function confusionCounts(
         if (p !== zero && p !== r) growBox(box, p * 6, z, y, x);
       }
     }
+  }
+  if (background > 0) {
+    total += background;
+    refHist[zero] += background;
+    predHist[zero] += background;
+    tpHist[zero] += background;
   }
   const refValues: number[] = [];
   const predValues: number[] = [];
