@@ -48,7 +48,7 @@ export function directedSquaredDistances(features: Int32Array, queries: Int32Arr
 
   // Ring cells per query expected in the next slice, from the slice before (neighbouring slices are alike).
   let cellsPerQuery = 0;
-  const fhCost = RING_CELLS_PER_FH_SITE * slice + 64;
+  const fhCost = RING_CELLS_PER_FH_SITE * (slice + 8);
   let q = 0;
   while (q < queries.length) {
     const z = Math.floor(queries[q] / slice);
