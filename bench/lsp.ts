@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CompletionRequest } from 'vscode-languageserver-protocol/node';
 import { LspTestClient } from '../test/helpers/lspClient';
-import { makeDatasetSkeleton } from '../test/helpers/workspace';
+import { makeDataset } from '../test/helpers/workspace';
 import { StartJobRequest, CancelJobRequest, JobEventNotification, type JobEvent } from '../server/src/protocol';
 
 const args = process.argv.slice(2);
@@ -68,7 +68,7 @@ async function measure(client: LspTestClient, file: string, text: string, startV
 
 async function main(): Promise<void> {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-bench-lsp-'));
-  makeDatasetSkeleton(ws);
+  await makeDataset(ws);
   const file = path.join(ws, 'big.nnseg.json');
   const text = bigConfig();
   fs.writeFileSync(file, text);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { downloadAndUnzipVSCode, runTests } from '@vscode/test-electron';
-import { makeDatasetSkeleton } from '../helpers/workspace';
+import { makeDataset } from '../helpers/workspace';
 import { repoRoot } from '../helpers/data';
 
 async function main(): Promise<number> {
@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     }
   }
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-it-'));
-  makeDatasetSkeleton(ws);
+  await makeDataset(ws);
   fs.writeFileSync(path.join(ws, 'broken.nnseg.json'), '{\n  "dataset": "Dataset001_Liver",\n  "crossValidation": { "folds": [9] }\n}\n');
   try {
     await runTests({
