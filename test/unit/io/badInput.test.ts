@@ -136,6 +136,11 @@ test('.hdr without .img, .img without .hdr, missing file, folder', async () => {
   assert.equal(v.data[100], 100);
   write(tmp.dir, 'pair.img', good.subarray(352, 400));
   await refuses(path.join(tmp.dir, 'pair.hdr'), /is 48 bytes long but its header promises 240/, {}, path.join(tmp.dir, 'pair.img'));
+  // Compressed pairs (.hdr.gz + .img.gz) are found from either name.
+  write(tmp.dir, 'zpair.hdr.gz', hdr);
+  write(tmp.dir, 'zpair.img.gz', good.subarray(352));
+  assert.equal((await readNifti(path.join(tmp.dir, 'zpair.hdr.gz'), { raw: true })).data[101], 101);
+  assert.equal((await readNifti(path.join(tmp.dir, 'zpair.img.gz'), { raw: true })).data[101], 101);
   // .nii magic in a .hdr
   write(tmp.dir, 'wrongpair.hdr', good.subarray(0, 352));
   write(tmp.dir, 'wrongpair.img', good.subarray(352));
