@@ -101,7 +101,12 @@ async function readHeaderFrom(src: ByteSource, file: string, paired: boolean, ma
         if (!src.compressed && end > src.storedSize) {
           throw new NiftiError(file, `has vox_offset ${end} past the end of the file (${src.storedSize} bytes)`);
         }
-        bytes = await readMore(src, bytes, end - bytes.length);
+        // Grow in steps so a vox_offset far beyond the real (compressed) data costs no big allocation.
+        while (bytes.length < end) {
+          const before = bytes.length;
+          bytes = await readMore(src, bytes, Math.min(end - before, Math.max(before, 1 << 20)));
+          if (bytes.length === before) break;
+        }
         if (bytes.length < end) throw new NiftiError(file, `ends after ${bytes.length} bytes${src.compressed ? ' (uncompressed)' : ''}, before its vox_offset ${end}`);
       }
     }
