@@ -174,7 +174,7 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
   const raw = opts.raw ?? false;
   const maxBytes = opts.maxBytes ?? defaultMaxBytes();
   const pair = filePair(file);
-  let src = await openSource(pair.header);
+  let src: ByteSource | undefined = await openSource(pair.header);
   try {
     const { header, consumed } = await readHeaderFrom(src, file, pair.paired, maxBytes);
     const dt = heldDatatype(header, file, raw);
@@ -208,7 +208,9 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
 
     // Position the source at the first voxel wanted.
     if (pair.paired) {
-      await src.close();
+      const headerSource = src;
+      src = undefined;
+      await headerSource.close();
       src = await openSource(pair.image);
     }
     const already = pair.paired ? 0 : consumed;
@@ -237,12 +239,12 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
     } else {
       data = await readScaled(src, dt, voxels, header.littleEndian !== HOST_LITTLE_ENDIAN, slope, inter, pair.image, header);
     }
-    if (vols === 'all' && src.compressed && !(await src.finish(16 * 2 ** 20))) {
-      // More than 16 MiB of trailing data after the image: left unread (and its checksum unchecked).
-    }
+    // Read a gzip stream to its end so its checksum is verified (a corrupt or truncated file is an error
+    // even when the voxels came out); more than 16 MiB of trailing data is left unread.
+    if (vols === 'all' && src.compressed) await src.finish(16 * 2 ** 20);
     return { file, header, data, shape, spacing, affine, affineSource: source, raw };
   } finally {
-    await src.close();
+    await src?.close();
   }
 }
 
