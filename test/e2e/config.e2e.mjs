@@ -6,13 +6,12 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { scenario, openFile, problems, runCommand, until, log, focusWorkbench } from './lib.mjs';
+import { createRequire } from 'node:module';
+import { scenario, openFile, problems, runCommand, until, log, focusWorkbench, repoRoot } from './lib.mjs';
 
+const { makeDataset } = createRequire(import.meta.url)(path.join(repoRoot, 'out', 'test', 'helpers', 'workspace.js'));
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-e2e-ws-'));
-const ds = path.join(ws, 'Dataset001_Liver');
-fs.mkdirSync(path.join(ds, 'imagesTr'), { recursive: true });
-fs.mkdirSync(path.join(ds, 'labelsTr'), { recursive: true });
-fs.writeFileSync(path.join(ds, 'dataset.json'), JSON.stringify({ channel_names: { 0: 'CT' }, labels: { background: 0, liver: 1 }, numTraining: 0, file_ending: '.nii.gz' }));
+await makeDataset(ws, 'Dataset001_Liver', { background: 0, liver: 1 });
 fs.writeFileSync(
   path.join(ws, 'broken.nnseg.json'),
   `{

@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { CompletionRequest } from 'vscode-languageserver-protocol/node';
 import { LspTestClient } from '../helpers/lspClient';
 import { tempDir } from '../helpers/data';
-import { makeDatasetSkeleton } from '../helpers/workspace';
+import { makeDataset } from '../helpers/workspace';
 import { CancelJobRequest, JobEventNotification, ListJobsRequest, StartJobRequest, type JobEvent, type JobInfo } from '../../server/src/protocol';
 
 let client: LspTestClient;
@@ -36,7 +36,7 @@ const stateOf = (id: string, state: JobInfo['state']) => (e: JobEvent) => e.type
 
 before(async () => {
   ws = tempDir();
-  makeDatasetSkeleton(ws.dir);
+  await makeDataset(ws.dir);
   client = new LspTestClient({ NNSEG_STORAGE: path.join(ws.dir, '.storage') });
   client.conn.onNotification(JobEventNotification, onJobEvent);
   await client.initialize(ws.dir, {}, true);

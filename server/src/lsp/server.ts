@@ -32,6 +32,7 @@ import { checkConfigFile } from './checkFile';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { inspectImage } from './inspectImage';
+import { IntegrityCache } from './integrity';
 import { version } from '../util/version';
 import { errorMessage } from '../util/errors';
 
@@ -53,6 +54,7 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   const service = new ConfigService();
+  const integrity = new IntegrityCache();
   let workspaceFolders: string[] = [];
   let settings: NnsegSettings = {};
   let trusted = true;
@@ -87,9 +89,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!isConfigUri(doc.uri)) return;
     const v = doc.version;
     try {
-      const { diagnostics } = await service.diagnose(doc, pathContext(doc.uri));
+      const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
       if (documents.get(doc.uri)?.version !== v) return;
       await connection.sendDiagnostics({ uri: doc.uri, version: v, diagnostics });
+      // The dataset's integrity check finished in the background: publish again with its findings.
+      if (pending)
+        void pending.then(() => {
+          if (documents.get(doc.uri)?.version === v) void validate(doc);
+        });
     } catch (err) {
       connection.console.error(`nnseg: checking ${doc.uri} failed: ${errorMessage(err)}`);
     }
@@ -174,7 +181,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const r = await checkConfigFile(uriToPath(p.uri), { workspaceFolders, settings });
     return { errors: r.errors, warnings: r.warnings, diagnostics: r.diagnostics };
   });
-  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path)));
+  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path), p.full === true));
 
   connection.onShutdown(() => queue?.dispose());
   connection.onExit(() => queue?.dispose());

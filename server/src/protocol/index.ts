@@ -125,6 +125,8 @@ export const DidChangeSettingsNotification = new NotificationType<{ settings: Nn
 export interface InspectImageParams {
   /** File system path or file URI. */
   path: string;
+  /** Also read the voxels (slower): to explain a file the viewer could not parse. */
+  full?: boolean;
 }
 
 export interface InspectImageResult {
