@@ -91,15 +91,30 @@ function prefilter(c: Float64Array, n: number, stride: number, count: number): v
   }
 }
 
-/** One separable pass along the middle axis of an [outer, n, inner] array, to [outer, m, inner]. */
-function pass(src: Floats, outer: number, n: number, inner: number, m: number, order: Order, dst: Floats): void {
+/**
+ * One separable pass along the middle axis of an [outer, n, inner] array, to [outer, m, inner], restricted to
+ * outer indices [o0, o1) and inner indices [i0, i1) (so worker threads can share a pass).
+ */
+export function passRange(
+  src: Floats,
+  outer: number,
+  n: number,
+  inner: number,
+  m: number,
+  order: Order,
+  dst: Floats,
+  o0 = 0,
+  o1 = outer,
+  i0 = 0,
+  i1 = inner,
+): void {
   const taps = tapsFor(n, m, order);
   const { index, weight } = taps;
   const t = taps.n;
   if (order !== 3) {
     // direct taps on the source (no prefilter)
     if (inner === 1) {
-      for (let o = 0; o < outer; o++) {
+      for (let o = o0; o < o1; o++) {
         const sb = o * n;
         const db = o * m;
         for (let k = 0; k < m; k++) {
@@ -110,18 +125,18 @@ function pass(src: Floats, outer: number, n: number, inner: number, m: number, o
       }
       return;
     }
-    for (let o = 0; o < outer; o++) {
+    for (let o = o0; o < o1; o++) {
       for (let k = 0; k < m; k++) {
         const db = (o * m + k) * inner;
         if (t === 1) {
           const sb = (o * n + index[k]) * inner;
-          for (let i = 0; i < inner; i++) dst[db + i] = src[sb + i];
+          for (let i = i0; i < i1; i++) dst[db + i] = src[sb + i];
         } else {
           const s0 = (o * n + index[k * 2]) * inner;
           const s1 = (o * n + index[k * 2 + 1]) * inner;
           const w0 = weight[k * 2];
           const w1 = weight[k * 2 + 1];
-          for (let i = 0; i < inner; i++) dst[db + i] = w0 * src[s0 + i] + w1 * src[s1 + i];
+          for (let i = i0; i < i1; i++) dst[db + i] = w0 * src[s0 + i] + w1 * src[s1 + i];
         }
       }
     }
@@ -130,7 +145,7 @@ function pass(src: Floats, outer: number, n: number, inner: number, m: number, o
   const len = n + 2 * PAD;
   if (inner === 1) {
     const c = new Float64Array(len);
-    for (let o = 0; o < outer; o++) {
+    for (let o = o0; o < o1; o++) {
       const sb = o * n;
       for (let p = 0; p < len; p++) c[p] = src[sb + Math.min(Math.max(p - PAD, 0), n - 1)];
       prefilter(c, len, 1, 1);
@@ -143,13 +158,13 @@ function pass(src: Floats, outer: number, n: number, inner: number, m: number, o
     }
     return;
   }
-  const block = Math.min(BLOCK, inner);
+  const block = Math.min(BLOCK, i1 - i0);
   const c = new Float64Array(len * block);
-  for (let o = 0; o < outer; o++) {
-    for (let i0 = 0; i0 < inner; i0 += block) {
-      const w = Math.min(block, inner - i0);
+  for (let o = o0; o < o1; o++) {
+    for (let b0 = i0; b0 < i1; b0 += block) {
+      const w = Math.min(block, i1 - b0);
       for (let p = 0; p < len; p++) {
-        const sb = (o * n + Math.min(Math.max(p - PAD, 0), n - 1)) * inner + i0;
+        const sb = (o * n + Math.min(Math.max(p - PAD, 0), n - 1)) * inner + b0;
         const cb = p * block;
         for (let i = 0; i < w; i++) c[cb + i] = src[sb + i];
       }
@@ -164,7 +179,7 @@ function pass(src: Floats, outer: number, n: number, inner: number, m: number, o
         const w1 = weight[q + 1];
         const w2 = weight[q + 2];
         const w3 = weight[q + 3];
-        const db = (o * m + k) * inner + i0;
+        const db = (o * m + k) * inner + b0;
         for (let i = 0; i < w; i++) dst[db + i] = w0 * c[c0 + i] + w1 * c[c1 + i] + w2 * c[c2 + i] + w3 * c[c3 + i];
       }
     }
@@ -181,6 +196,28 @@ function minMax(a: ArrayLike<number>): [number, number] {
   }
   return [lo, hi];
 }
+
+/** The passes resize() makes: axis order (strongest reduction first) and the shape before each pass. */
+export function passPlan(shape: number[], outShape: number[]): { axis: number; before: number[] }[] {
+  const axes = shape.map((_, i) => i).filter((i) => shape[i] !== outShape[i]);
+  axes.sort((a, b) => outShape[a] / shape[a] - outShape[b] / shape[b]);
+  const cur = shape.slice();
+  return axes.map((axis) => {
+    const before = cur.slice();
+    cur[axis] = outShape[axis];
+    return { axis, before };
+  });
+}
+
+export function clipTo(out: Floats, lo: number, hi: number, from = 0, to = out.length): void {
+  for (let i = from; i < to; i++) {
+    const v = out[i];
+    if (v < lo) out[i] = lo;
+    else if (v > hi) out[i] = hi;
+  }
+}
+
+export { minMax };
 
 export interface ResizeOptions {
   /** Clip the result to the input's value range (skimage's clip=True, nnU-Net's setting). */
@@ -214,7 +251,7 @@ export function resize(data: ArrayLike<number>, shape: number[], outShape: numbe
     const m = outShape[axis];
     const lastStep = step === axes.length - 1;
     const dst: Floats = lastStep ? out : new Float32Array(outer * m * inner);
-    pass(cur as Floats, outer, n, inner, m, order, dst);
+    passRange(cur as Floats, outer, n, inner, m, order, dst);
     curShape[axis] = m;
     cur = dst;
   });
