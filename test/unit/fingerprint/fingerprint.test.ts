@@ -17,6 +17,7 @@ for (const name of ['Dataset911_TinyAnisoCT', 'Dataset912_TinyIsoMR']) {
     assert.deepEqual(fp.shapes_after_crop, expected.shapes_after_crop);
     assert.equal(fp.median_relative_size_after_cropping, expected.median_relative_size_after_cropping);
     assert.deepEqual(fp.case_identifiers, ['synth_000', 'synth_001', 'synth_002']);
+    fp.shapes_before_crop!.forEach((s, i) => s.forEach((d, a) => assert.ok(d >= fp.shapes_after_crop[i][a])));
     for (const [c, e] of Object.entries(expected.foreground_intensity_properties_per_channel)) {
       const got = fp.foreground_intensity_properties_per_channel[c];
       // the same 1e8 draws: order statistics are exact

@@ -12,6 +12,7 @@ export interface CaseFingerprint {
   id: string;
   spacing: number[];
   shapeAfterCrop: number[];
+  shapeBeforeCrop: number[];
   relativeSizeAfterCropping: number;
   samples: WeightedSample[];
 }
@@ -42,6 +43,7 @@ export async function analyzeCase(c: DatasetCase, numSamples: number, numChannel
     id: c.id,
     spacing: loaded.spacing,
     shapeAfterCrop,
+    shapeBeforeCrop: shape.slice(),
     relativeSizeAfterCropping: volumeSize(shapeAfterCrop) / volumeSize(shape),
     samples: sampleForeground(fg, numSamples),
   };

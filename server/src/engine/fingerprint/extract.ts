@@ -62,6 +62,7 @@ export async function extractFingerprint(dir: string, opts: FingerprintOptions =
     shapes_after_crop: results.map((r) => r.shapeAfterCrop),
     foreground_intensity_properties_per_channel: props,
     median_relative_size_after_cropping: median(results.map((r) => r.relativeSizeAfterCropping)),
+    shapes_before_crop: results.map((r) => r.shapeBeforeCrop),
     case_identifiers: results.map((r) => r.id),
   };
 }
