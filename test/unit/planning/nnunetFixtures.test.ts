@@ -4,22 +4,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { planExperiment, GPU_PRESET } from '../../../server/src/engine/planning/planner';
 import type { Plans } from '../../../server/src/engine/planning/plans';
+import { comparable } from './comparable';
 import { repoRoot } from '../../helpers/data';
 
 const root = path.join(repoRoot, 'test', 'fixtures', 'planning');
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
-
-/** Plans without the fields that name things (dataset, plans name) or that nnU-Net does not write. */
-export function comparable(p: Plans): unknown {
-  const q = JSON.parse(JSON.stringify(p)) as Plans & Record<string, unknown>;
-  delete q.nnseg_planner;
-  delete (q as Partial<Plans>).dataset_name;
-  q.plans_name = 'PLANS';
-  for (const c of Object.values(q.configurations)) {
-    if (typeof c.data_identifier === 'string') c.data_identifier = c.data_identifier.replace(/^.*?_(2d|3d_\w+)$/, 'PLANS_$1');
-  }
-  return q;
-}
 
 for (const name of fs.readdirSync(root).filter((n) => fs.statSync(path.join(root, n)).isDirectory())) {
   test(`planner reproduces nnU-Net v2's plans exactly: ${name}`, () => {

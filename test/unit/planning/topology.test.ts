@@ -64,7 +64,6 @@ test('plans schema: validates nnU-Net\'s plans and describes every property', ()
   };
   walk(schema, '$');
   assert.deepEqual(missing, []);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Ajv = require('ajv') as typeof import('ajv').default;
   const validate = new Ajv({ strict: false }).compile(schema);
   const fixtures = path.join(repoRoot, 'test', 'fixtures', 'planning');

@@ -7,6 +7,7 @@ import { planDataset } from '../../../server/src/engine/planning/run';
 import { preprocessDataset } from '../../../server/src/engine/preprocessing/run';
 import { casePaths, listCachedCases, readCachedCase } from '../../../server/src/engine/preprocessing/cache';
 import type { JobContext } from '../../../server/src/jobs/context';
+import { readNifti, writeNifti } from '../../../server/src/engine/io';
 import { tempDir } from '../../helpers/data';
 
 const tmp = tempDir('nnseg-cache-');
@@ -62,4 +63,28 @@ test('preprocess writes every case, skips them when current, redoes changed or h
   assert.equal(c4.failed[0].id, 'synth_001');
   assert.match(c4.failed[0].message, /synth_001_0000\.nii\.gz/);
   assert.deepEqual(listCachedCases(c1.dir), ['synth_000', 'synth_002', 'synth_003'], 'the failed case does not look complete');
+});
+
+test('bad input while preprocessing: every bad case named in one report, the good ones preprocessed', async () => {
+  const raw = path.join(tmp.dir, 'raw', 'Dataset951_Bad');
+  const out = path.join(tmp.dir, 'pre', 'Dataset951_Bad');
+  await generateSyntheticDataset({ dir: raw, numCases: 5, numChannels: 2, shape: [8, 14, 14], seed: 8 });
+  await planDataset(raw, { outDir: out, planner: { memoryTargetGB: 8 }, workers: 0 });
+  fs.rmSync(path.join(raw, 'imagesTr', 'synth_001_0001.nii.gz'));
+  const f = path.join(raw, 'imagesTr', 'synth_002_0000.nii.gz');
+  const v = await readNifti(f);
+  const d = Float32Array.from(v.data as Float32Array);
+  d[10] = NaN;
+  await writeNifti(f, { data: d, shape: v.shape }, { kind: 'image', reference: v });
+  const l = path.join(raw, 'labelsTr', 'synth_003.nii.gz');
+  const lv = await readNifti(l, { raw: true });
+  await writeNifti(l, { data: lv.data.slice(0, 14 * 14 * 7), shape: [7, 14, 14] }, { kind: 'label', reference: lv });
+  const r = await preprocessDataset(raw, { outDir: out, configurations: ['3d_fullres'], workers: 2 });
+  const c = r.configurations[0];
+  assert.deepEqual(c.done, ['synth_000', 'synth_004']);
+  const failed = Object.fromEntries(c.failed.map((x) => [x.id, x.message]));
+  assert.deepEqual(Object.keys(failed).sort(), ['synth_001', 'synth_002', 'synth_003']);
+  assert.match(failed.synth_001, /synth_001_0001\.nii\.gz: missing/);
+  assert.match(failed.synth_002, /synth_002_0000\.nii\.gz: voxel 10 is NaN/);
+  assert.match(failed.synth_003, /synth_003\.nii\.gz: geometry differs .*shape/);
 });

@@ -30,8 +30,8 @@ export function foregroundInBox(channels: Float32Array[], seg: Int16Array, shape
   });
 }
 
-export async function analyzeCase(c: DatasetCase, numSamples: number): Promise<CaseFingerprint> {
-  const loaded = await loadCase(c);
+export async function analyzeCase(c: DatasetCase, numSamples: number, numChannels?: number): Promise<CaseFingerprint> {
+  const loaded = await loadCase(c, { numChannels });
   const { shape, channels } = loaded;
   const mask = nonzeroMask(channels, shape, { fill: false }); // filling holes does not move the box
   const bbox = bboxOfMask(mask, shape);
