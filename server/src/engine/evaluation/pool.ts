@@ -16,6 +16,7 @@ export function defaultWorkers(): number {
  * case, so one bad case never stops the rest. Cancelling terminates the workers.
  */
 export async function runCaseJobs(jobs: CaseJob[], workers: number, ctx: JobContext | undefined, onResult: (r: CaseResult, done: number) => void): Promise<void> {
+  if (ctx) throwIfCancelled(ctx);
   let done = 0;
   const finish = (r: CaseResult) => {
     done++;
