@@ -105,6 +105,8 @@ export interface InitOptions {
   /** Extension global storage: logs and job state live here, never in the user's repository. */
   storageDir?: string;
   settings?: NnsegSettings;
+  /** The client shows job progress itself (VS Code): the server then sends no LSP work-done progress. */
+  ownProgressUi?: boolean;
 }
 
 export interface NnsegSettings {
@@ -123,6 +125,8 @@ export const DidChangeSettingsNotification = new NotificationType<{ settings: Nn
 export interface InspectImageParams {
   /** File system path or file URI. */
   path: string;
+  /** Also read the voxels (slower): to explain a file the viewer could not parse. */
+  full?: boolean;
 }
 
 export interface InspectImageResult {

@@ -1,0 +1,35 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { planExperiment, GPU_PRESET } from '../../../server/src/engine/planning/planner';
+import type { Plans } from '../../../server/src/engine/planning/plans';
+import { repoRoot } from '../../helpers/data';
+
+const root = path.join(repoRoot, 'test', 'fixtures', 'planning');
+const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
+
+/** Plans without the fields that name things (dataset, plans name) or that nnU-Net does not write. */
+export function comparable(p: Plans): unknown {
+  const q = JSON.parse(JSON.stringify(p)) as Plans & Record<string, unknown>;
+  delete q.nnseg_planner;
+  delete (q as Partial<Plans>).dataset_name;
+  q.plans_name = 'PLANS';
+  for (const c of Object.values(q.configurations)) {
+    if (typeof c.data_identifier === 'string') c.data_identifier = c.data_identifier.replace(/^.*?_(2d|3d_\w+)$/, 'PLANS_$1');
+  }
+  return q;
+}
+
+for (const name of fs.readdirSync(root).filter((n) => fs.statSync(path.join(root, n)).isDirectory())) {
+  test(`planner reproduces nnU-Net v2's plans exactly: ${name}`, () => {
+    const dir = path.join(root, name);
+    const expected = readJson(path.join(dir, 'nnUNetPlans.json')) as Plans;
+    const plans = planExperiment(
+      { datasetName: name, datasetJson: readJson(path.join(dir, 'dataset.json')), fingerprint: readJson(path.join(dir, 'dataset_fingerprint.json')) },
+      GPU_PRESET,
+    );
+    assert.deepEqual(Object.keys(plans.configurations), Object.keys(expected.configurations));
+    assert.deepEqual(comparable(plans), comparable(expected));
+  });
+}
