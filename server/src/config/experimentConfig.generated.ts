@@ -195,9 +195,9 @@ export interface ExperimentConfig {
       path: string;
       /** 'labelmap': one label map per case (nnU-Net/nnSeg); 'totalsegmentator': a folder per case with one <class>.nii.gz per class; 'totalsegmentator-ml': one multilabel file per case with class names in its header extension (--ml). */
       format?: "labelmap" | "totalsegmentator" | "totalsegmentator-ml";
-      /** JSON file mapping the method's class names to dataset label names (default: by equal name). */
-      mapping?: string;
     }>;
+    /** JSON file mapping the other methods' class names to dataset labels ({"<class>": label value | label name | null}); default: classes map to dataset labels of the same name. Used for the TotalSegmentator formats. */
+    mapping?: string;
   };
 }
 
@@ -394,8 +394,8 @@ export interface ResolvedExperimentConfig {
       path: string;
       /** 'labelmap': one label map per case (nnU-Net/nnSeg); 'totalsegmentator': a folder per case with one <class>.nii.gz per class; 'totalsegmentator-ml': one multilabel file per case with class names in its header extension (--ml). */
       format: "labelmap" | "totalsegmentator" | "totalsegmentator-ml";
-      /** JSON file mapping the method's class names to dataset label names (default: by equal name). */
-      mapping?: string;
     }>;
+    /** JSON file mapping the other methods' class names to dataset labels ({"<class>": label value | label name | null}); default: classes map to dataset labels of the same name. Used for the TotalSegmentator formats. */
+    mapping?: string;
   };
 }

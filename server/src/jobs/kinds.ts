@@ -34,6 +34,6 @@ export const jobKinds: Record<JobKind, KindEntry> = {
   train: { title: 'Train', needsConfig: true, available: false, load: () => require('./runners/train') as typeof import('./runners/train') },
   predict: { title: 'Predict', needsConfig: true, available: false, load: () => require('./runners/predict') as typeof import('./runners/predict') },
   evaluate: { title: 'Evaluate', needsConfig: false, available: true, load: () => require('./runners/evaluate') as typeof import('./runners/evaluate') },
-  compare: { title: 'Compare predictions', needsConfig: false, available: false, load: () => require('./runners/compare') as typeof import('./runners/compare') },
+  compare: { title: 'Compare predictions', needsConfig: true, available: true, load: () => require('./runners/compare') as typeof import('./runners/compare') },
   selftest: { title: 'Self-test (CPU load)', needsConfig: false, available: true, load: () => require('./runners/selftest') as typeof import('./runners/selftest') },
 };

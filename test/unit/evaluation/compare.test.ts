@@ -128,3 +128,26 @@ test('explicit mapping file, unmapped classes and a missing case are reported; p
   assert.equal(res.report.methods[0].nCases, 1);
   assert.ok(fs.existsSync(res.reportHtml));
 });
+
+test('a method folder that does not exist is a problem; the other methods are still reported', { skip: skipNoCorpus }, async () => {
+  const root = path.join(tmp.dir, 'gone');
+  const ref = path.join(root, 'ref');
+  fs.mkdirSync(ref, { recursive: true });
+  fs.copyFileSync(corpusFile(SEG), path.join(ref, 'a.nii.gz'));
+  const res = await compareMethods({
+    ref,
+    methods: [
+      { name: 'here', dir: ref, format: 'labelmap' },
+      { name: 'gone', dir: path.join(root, 'nope'), format: 'labelmap' },
+    ],
+    labels: [1, 5],
+    out: path.join(root, 'out'),
+    workers: 1,
+  });
+  assert.deepEqual(res.problems.map((p) => p.kind), ['unreadable']);
+  assert.match(res.problems[0].message, /^gone: .*nope cannot be read as a folder \(ENOENT\)\.$/);
+  assert.equal(res.report.overall.dice.here.mean, 1);
+  assert.equal(res.report.overall.dice.gone.mean, null);
+  assert.equal(res.report.overallTests[0].pvalue, null);
+  assert.match(fs.readFileSync(res.reportMd, 'utf8'), /\| Dice ↑ \| 1\.0000 ± 0\.0000 \| - \|/);
+});

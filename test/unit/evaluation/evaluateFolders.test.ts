@@ -107,3 +107,19 @@ test('without dataset.json the labels are every value found, and cases lacking o
   assert.deepEqual(Object.keys(all.summary.mean), ['1', '2', '3', '4', '5', '6']);
   assert.equal(all.summary.mean['1'].HD95, null);
 });
+
+test('evaluateFolders reports progress per case and stops when cancelled', async () => {
+  const d = await makeDataset(path.join(tmp.dir, 'ctx'));
+  const seen: string[] = [];
+  const ctrl = new AbortController();
+  const ctx = { log() {}, metrics() {}, signal: ctrl.signal, progress: (_f: number | undefined, m?: string) => seen.push(m ?? '') };
+  await evaluateFolders({ ref: d.ref, pred: d.pred, out: null, workers: 2, distances: false }, ctx);
+  assert.deepEqual(seen, ['case 0/3', 'case 1/3', 'case 2/3', 'case 3/3']);
+  ctrl.abort();
+  await assert.rejects(evaluateFolders({ ref: d.ref, pred: d.pred, out: null, workers: 1 }, ctx), /Cancelled/);
+  await assert.rejects(evaluateFolders({ ref: d.ref, pred: d.pred, out: null, workers: 2 }, ctx), /Cancelled/);
+  // cancelled while the workers run
+  const mid = new AbortController();
+  const midCtx = { log() {}, metrics() {}, signal: mid.signal, progress: (_f: number | undefined, m?: string) => m === 'case 1/3' && mid.abort() };
+  await assert.rejects(evaluateFolders({ ref: d.ref, pred: d.pred, out: null, workers: 2 }, midCtx), /Cancelled/);
+});

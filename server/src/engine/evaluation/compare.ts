@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { readNiftiHeader } from '../io';
 import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic';
-import { NnsegError } from '../../util/errors';
+import { errorMessage, NnsegError } from '../../util/errors';
 import type { JobContext } from '../../jobs/context';
 import type { CaseJob, CaseResult, PredSource } from './caseJob';
 import { completeLabels, FolderError, labelsSeen, listCaseFiles, listCaseFolders } from './cases';
@@ -112,7 +112,14 @@ export async function compareMethods(opts: CompareOptions, ctx?: JobContext): Pr
   const problems: Problem[] = [];
   const jobs: CaseJob[] = [];
   for (const m of opts.methods) {
-    const cases = m.format === 'totalsegmentator' ? listCaseFolders(m.dir) : listCaseFiles(m.dir);
+    let cases: Map<string, string>;
+    try {
+      cases = m.format === 'totalsegmentator' ? listCaseFolders(m.dir) : listCaseFiles(m.dir);
+    } catch (e) {
+      // one unreadable method folder does not stop the others
+      problems.push({ kind: 'unreadable', method: m.name, file: m.dir, message: `${m.name}: ${errorMessage(e)}` });
+      continue;
+    }
     if (cases.size === 0) problems.push({ kind: 'missing-prediction', method: m.name, file: m.dir, message: `${m.dir} (${m.name}) holds no ${m.format === 'totalsegmentator' ? 'case folders' : 'label maps'}.` });
     for (const [id, refFile] of refs) {
       const p = cases.get(id);

@@ -34,7 +34,7 @@ export interface ComparisonReport {
   labels: Record<string, string>;
   methods: MethodInfo[];
   metrics: SummaryMetric[];
-  /** Cases every method has (the pairs of the tests). */
+  /** Cases every method has. Each test pairs the cases its two methods both have. */
   pairedCases: string[];
   /** Table 1: per metric and method, mean and std over cases of the case's mean over labels. */
   overall: Record<string, Record<string, Cell & { box: BoxStats | null }>>;
@@ -95,15 +95,18 @@ export function buildComparison(opts: {
   }
   const pairs: [string, string][] = [];
   for (let i = 0; i < opts.methods.length; i++) for (let j = i + 1; j < opts.methods.length; j++) pairs.push([opts.methods[i].name, opts.methods[j].name]);
-  const test = (metric: SummaryMetric, a: string, b: string, value: (method: string, c: string) => number | null): PairTest => ({
-    a,
-    b,
-    metric,
-    ...wilcoxon(
-      paired.map((c) => value(a, c)),
-      paired.map((c) => value(b, c)),
-    ),
-  });
+  const test = (metric: SummaryMetric, a: string, b: string, value: (method: string, c: string) => number | null): PairTest => {
+    const both = allCases.filter((c) => byMethod.get(a)!.has(c) && byMethod.get(b)!.has(c));
+    return {
+      a,
+      b,
+      metric,
+      ...wilcoxon(
+        both.map((c) => value(a, c)),
+        both.map((c) => value(b, c)),
+      ),
+    };
+  };
   const overallTests = metrics.flatMap((k) => pairs.map(([a, b]) => test(k, a, b, (m, c) => caseValues[m][c][k])));
 
   const perLabel: ComparisonReport['perLabel'] = {};

@@ -24,7 +24,6 @@ const run: JobRunner = async (spec, ctx) => {
     },
     ctx,
   );
-  for (const p of r.problems) ctx.log('warn', p.message);
   ctx.log('info', `Summary written to ${r.summaryFile}.`);
   return { summaryFile: r.summaryFile, problems: r.problems.length, foregroundMean: r.summary.foreground_mean };
 };

@@ -14,6 +14,7 @@ body{font-family:var(--vscode-font-family,system-ui,sans-serif);font-size:var(--
 h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.2em;margin:1.6em 0 .5em}h3{font-size:1.05em;margin:1.2em 0 .4em}
 .meta{opacity:.8;font-size:.92em}
 table{border-collapse:collapse;margin:.4em 0 1em}
+.wide{overflow-x:auto}
 th,td{padding:.3em .7em;border-bottom:1px solid var(--vscode-panel-border,#ddd);text-align:right;white-space:nowrap}
 th:first-child,td:first-child{text-align:left}
 thead th{border-bottom:2px solid var(--vscode-foreground,#444)}
@@ -42,7 +43,7 @@ function table(r: ComparisonReport, rows: Record<string, Record<string, Cell>>, 
       return `<tr><td>${xml(metricTitle[k])} ${arrow(k)}</td>${cells}${ps}</tr>`;
     })
     .join('\n');
-  return `<table><thead>${head}</thead><tbody>\n${body}\n</tbody></table>`;
+  return `<div class="wide"><table><thead>${head}</thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 /** The report as one self-contained HTML page: Table 1, box plots (inline SVG), per-label tables, problems. */
