@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { CompletionRequest, HoverRequest, CodeActionRequest, type Diagnostic } from 'vscode-languageserver-protocol/node';
 import { LspTestClient, positionOf } from '../helpers/lspClient';
 import { tempDir } from '../helpers/data';
-import { brokenConfig, makeDatasetSkeleton } from '../helpers/workspace';
+import { brokenConfig, makeDataset } from '../helpers/workspace';
 
 let client: LspTestClient;
 let ws: { dir: string; cleanup(): void };
@@ -15,7 +15,7 @@ let diags: Diagnostic[];
 
 before(async () => {
   ws = tempDir();
-  makeDatasetSkeleton(ws.dir);
+  await makeDataset(ws.dir);
   configFile = path.join(ws.dir, 'liver.nnseg.json');
   fs.writeFileSync(configFile, brokenConfig);
   client = new LspTestClient({ NNSEG_STORAGE: path.join(ws.dir, '.storage') });
@@ -144,4 +144,18 @@ test('paths outside the workspace and data folders are diagnostics', async () =>
   const r = await client.open(path.join(ws.dir, 'out.nnseg.json'), '{ "dataset": "/etc" }');
   assert.equal(r.diagnostics.length, 1);
   assert.match(msg(r.diagnostics[0]), /outside the workspace/);
+});
+
+test('integrity problems of the dataset are flagged on the dataset value once the background check ends', async () => {
+  const dir = await makeDataset(ws.dir, 'Dataset002_Broken');
+  fs.rmSync(path.join(dir, 'labelsTr', 'case_001.nii.gz'));
+  const file = path.join(ws.dir, 'broken-ds.nnseg.json');
+  const text = '{\n  "dataset": "Dataset002_Broken"\n}\n';
+  const uri = pathToFileURL(file).toString();
+  const first = await client.open(file, text);
+  const withCheck = first.diagnostics.some((d) => /^Dataset: /.test(msg(d))) ? first : await client.nextDiagnostics(uri, 1);
+  const d = withCheck.diagnostics.find((x) => /^Dataset: /.test(msg(x)));
+  assert.ok(d, JSON.stringify(withCheck.diagnostics.map(msg)));
+  assert.match(msg(d), /case_001/);
+  assert.deepEqual(d.range.start, positionOf(text, '"Dataset002_Broken"'));
 });

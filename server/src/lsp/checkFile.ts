@@ -6,8 +6,10 @@ import type { NnsegSettings } from '../protocol';
 import { ConfigService, TextDocument } from './configService';
 import { NnsegError } from '../util/errors';
 import type { DatasetSummary } from './dataset';
+import { IntegrityCache } from './integrity';
 
 let service: ConfigService | undefined;
+const integrity = new IntegrityCache();
 
 export interface CheckResult {
   file: string;
@@ -34,7 +36,7 @@ export async function checkConfigFile(file: string, opts: { workspaceFolders?: s
     workspaceFolders: opts.workspaceFolders ?? [process.cwd()],
     settings: opts.settings,
     env: opts.env,
-  });
+  }, { cache: integrity, wait: true });
   diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   return {
     file: abs,

@@ -17,6 +17,8 @@ import { defaultFor, experimentSchema, experimentSchemaUri, schemaAt, type JsonP
 import type { PathContext } from '../config/paths';
 import { semanticChecks, type Finding } from './semantic';
 import type { DatasetSummary } from './dataset';
+import type { IntegrityCache } from './integrity';
+import type { DatasetCheckResult } from '../engine/dataset/check';
 
 export const DIAGNOSTIC_SOURCE = 'nnseg';
 
@@ -29,7 +31,12 @@ interface FixData {
 export interface DiagnoseResult {
   diagnostics: Diagnostic[];
   dataset?: DatasetSummary;
+  /** The dataset's integrity check is still running: diagnose again when `pending` settles. */
+  pending?: Promise<unknown>;
 }
+
+/** How many of a dataset's problems are listed on the config; `nnseg check-dataset` lists them all. */
+const MAX_DATASET_PROBLEMS = 5;
 
 const severities: Record<Finding['severity'], DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
@@ -76,7 +83,11 @@ export class ConfigService {
     });
   }
 
-  async diagnose(doc: TextDocument, ctx: PathContext): Promise<DiagnoseResult> {
+  /**
+   * `integrity`: where dataset checks come from. 'await' (the CLI) waits for them; a cache without
+   * waiting (the language server) uses what is cached and returns `pending` otherwise.
+   */
+  async diagnose(doc: TextDocument, ctx: PathContext, integrity?: { cache: IntegrityCache; wait: boolean }): Promise<DiagnoseResult> {
     const jsonDoc = this.ls.parseJSONDocument(doc);
     const schemaDiags = await this.ls.doValidation(doc, jsonDoc, { comments: 'ignore', trailingCommas: 'warning', schemaValidation: 'error' }, this.schema as object);
     const tree = jsonc.parseTree(doc.getText(), [], { allowTrailingComma: true });
@@ -92,7 +103,32 @@ export class ConfigService {
     // probability above 1): keep only ours there.
     const kept = schemaDiags.filter((d) => !semantic.some((s) => overlaps(s.range, d.range) && d.severity === DiagnosticSeverity.Error && s.severity === DiagnosticSeverity.Error));
     for (const d of kept) d.source = DIAGNOSTIC_SOURCE;
-    return { diagnostics: [...kept, ...semantic], dataset };
+    const diagnostics = [...kept, ...semantic];
+    let pending: Promise<unknown> | undefined;
+    const datasetNode = tree && jsonc.findNodeAtLocation(tree, ['dataset']);
+    if (dataset && integrity && datasetNode) {
+      let check = integrity.cache.cached(dataset.dir);
+      if (!check && integrity.wait) check = await integrity.cache.ensure(dataset.dir).catch(() => undefined);
+      else if (!check) pending = integrity.cache.ensure(dataset.dir).catch(() => undefined);
+      if (check) diagnostics.push(...this.datasetDiagnostics(doc, datasetNode, check));
+    }
+    return { diagnostics, dataset, pending };
+  }
+
+  private datasetDiagnostics(doc: TextDocument, node: jsonc.Node, check: DatasetCheckResult): Diagnostic[] {
+    const range = rangeOf(doc, node);
+    const shown = [...check.problems].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1)).slice(0, MAX_DATASET_PROBLEMS);
+    const out: Diagnostic[] = shown.map((p) => ({
+      range,
+      severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
+      code: `dataset-${p.code}`,
+      source: DIAGNOSTIC_SOURCE,
+      message: `Dataset: ${p.message}`,
+    }));
+    const rest = check.problems.length - shown.length;
+    if (rest > 0)
+      out.push({ range, severity: DiagnosticSeverity.Information, code: 'dataset-more', source: DIAGNOSTIC_SOURCE, message: `Dataset: ${rest} more problem(s); run 'nnseg check-dataset ${check.dir}' to list them all.` });
+    return out;
   }
 
   complete(doc: TextDocument, pos: Position): Promise<CompletionList | null> {

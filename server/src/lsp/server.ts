@@ -32,6 +32,7 @@ import { checkConfigFile } from './checkFile';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { inspectImage } from './inspectImage';
+import { IntegrityCache } from './integrity';
 import { version } from '../util/version';
 import { errorMessage } from '../util/errors';
 
@@ -53,6 +54,7 @@ export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const documents = new TextDocuments(TextDocument);
   const service = new ConfigService();
+  const integrity = new IntegrityCache();
   let workspaceFolders: string[] = [];
   let settings: NnsegSettings = {};
   let trusted = true;
@@ -70,7 +72,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     settings = opts.settings ?? {};
     workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
     if (!workspaceFolders.length && params.rootUri) workspaceFolders = [uriToPath(params.rootUri)];
-    canShowProgress = params.capabilities.window?.workDoneProgress === true;
+    canShowProgress = params.capabilities.window?.workDoneProgress === true && !opts.ownProgressUi;
     return {
       capabilities: {
         textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -87,9 +89,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     if (!isConfigUri(doc.uri)) return;
     const v = doc.version;
     try {
-      const { diagnostics } = await service.diagnose(doc, pathContext(doc.uri));
+      const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
       if (documents.get(doc.uri)?.version !== v) return;
       await connection.sendDiagnostics({ uri: doc.uri, version: v, diagnostics });
+      // The dataset's integrity check finished in the background: publish again with its findings.
+      if (pending)
+        void pending.then(() => {
+          if (documents.get(doc.uri)?.version === v) void validate(doc);
+        });
     } catch (err) {
       connection.console.error(`nnseg: checking ${doc.uri} failed: ${errorMessage(err)}`);
     }
@@ -162,6 +169,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       const first = check.diagnostics.find((d) => d.severity === 1);
       if (first) throw new ResponseError(ErrorCodes.InvalidParams, `${path.basename(configFile)}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${check.errors} error(s) in all)`);
     }
+    if (!kind.available) throw new ResponseError(ErrorCodes.InvalidRequest, `${kind.title} is not available yet in this version of nnSeg.`);
     const job = getQueue().enqueue({ kind: p.kind, configFile, params: p.params, settings, workspaceFolders });
     return { job };
   });
@@ -173,7 +181,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const r = await checkConfigFile(uriToPath(p.uri), { workspaceFolders, settings });
     return { errors: r.errors, warnings: r.warnings, diagnostics: r.diagnostics };
   });
-  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path)));
+  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path), p.full === true));
 
   connection.onShutdown(() => queue?.dispose());
   connection.onExit(() => queue?.dispose());

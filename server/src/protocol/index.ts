@@ -3,7 +3,7 @@
  * Client and server both import these constants; neither redeclares a message shape.
  * Method names are namespaced `nnseg/...` so they never collide with LSP's own.
  */
-import { NotificationType, RequestType, type Diagnostic } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type Diagnostic } from 'vscode-languageserver-protocol';
 
 export const LANGUAGE_ID = 'nnseg-config';
 /** Experiment configs are recognised by file name, whatever languageId the editor sends. */
@@ -93,8 +93,8 @@ export interface CheckConfigResult {
 
 export const StartJobRequest = new RequestType<StartJobParams, StartJobResult, void>('nnseg/startJob');
 export const CancelJobRequest = new RequestType<CancelJobParams, { cancelled: boolean }, void>('nnseg/cancelJob');
-export const ListJobsRequest = new RequestType<void, ListJobsResult, void>('nnseg/listJobs');
-export const ServerInfoRequest = new RequestType<void, ServerInfo, void>('nnseg/serverInfo');
+export const ListJobsRequest = new RequestType0<ListJobsResult, void>('nnseg/listJobs');
+export const ServerInfoRequest = new RequestType0<ServerInfo, void>('nnseg/serverInfo');
 export const CheckConfigRequest = new RequestType<CheckConfigParams, CheckConfigResult, void>('nnseg/checkConfig');
 export const JobEventNotification = new NotificationType<JobEvent>('nnseg/jobEvent');
 
@@ -105,6 +105,8 @@ export interface InitOptions {
   /** Extension global storage: logs and job state live here, never in the user's repository. */
   storageDir?: string;
   settings?: NnsegSettings;
+  /** The client shows job progress itself (VS Code): the server then sends no LSP work-done progress. */
+  ownProgressUi?: boolean;
 }
 
 export interface NnsegSettings {
@@ -123,6 +125,8 @@ export const DidChangeSettingsNotification = new NotificationType<{ settings: Nn
 export interface InspectImageParams {
   /** File system path or file URI. */
   path: string;
+  /** Also read the voxels (slower): to explain a file the viewer could not parse. */
+  full?: boolean;
 }
 
 export interface InspectImageResult {
