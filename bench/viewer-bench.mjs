@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { build, explorerContext, log, missingTools, quickOpen, repoRoot, screenshot, startWorkbench, viewerFrame } from '../test/e2e/viewer-driver.mjs';
+import { explorerContext, log, missingTools, quickOpen, repoRoot, screenshot, startWorkbench, viewerFrame } from '../test/e2e/viewer-driver.mjs';
 
 const missing = missingTools();
 if (missing) {
@@ -146,7 +146,6 @@ async function once() {
   return out;
 }
 
-if (!process.env.NNSEG_E2E_NO_BUILD) build();
 const results = [];
 for (let r = 0; r < runs; r++) {
   const load = os.loadavg()[0].toFixed(2);

@@ -21,7 +21,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }
   // viewer branch, temporary (the lead owns this file): the viewer and the training dashboard.
-  registerViewer(context, { inspectImage: (path) => c.sendRequest(InspectImageRequest, { path }) });
+  registerViewer(context, { inspectImage: (path, full) => c.sendRequest(InspectImageRequest, { path, full }) });
   registerDashboard(context, { onEvent: (l) => tracker.onEvent(l), cancel: async (id) => void (await c.sendRequest(CancelJobRequest, { id })), list: () => tracker.list() });
   const pushSettings = () => {
     if (c.isRunning()) void c.sendNotification(DidChangeSettingsNotification, { settings: readSettings(), trusted: vscode.workspace.isTrusted });

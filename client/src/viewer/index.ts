@@ -129,15 +129,27 @@ async function pickNifti(title: string, many = false, near?: string): Promise<vs
   return many ? picked : picked[0];
 }
 
+/**
+ * Whether a file of a selection is a segmentation: the backend says so from its header (label intent,
+ * a label table, a labelsTr folder), or its name does (seg, label, mask, lesion, ...). The backend gets
+ * two seconds; the name decides alone when it is not there.
+ */
 async function isLabelMap(backend: ViewerBackend, uri: vscode.Uri): Promise<boolean> {
-  let info: InspectImageResult | undefined;
+  if (looksLikeLabelName(path.posix.basename(uri.path))) return true;
+  let timer: NodeJS.Timeout | undefined;
   try {
-    info = await backend.inspectImage(uri.scheme === 'file' ? uri.fsPath : uri.toString());
+    const info = await Promise.race([
+      backend.inspectImage(uri.scheme === 'file' ? uri.fsPath : uri.toString()),
+      new Promise<InspectImageResult>((resolve) => {
+        timer = setTimeout(() => resolve({ ok: false }), 2000);
+      }),
+    ]);
+    return !!(info.ok && info.isLabelMap);
   } catch {
-    info = undefined;
+    return false;
+  } finally {
+    clearTimeout(timer);
   }
-  if (info?.ok && info.isLabelMap !== undefined) return info.isLabelMap;
-  return looksLikeLabelName(path.posix.basename(uri.path));
 }
 
 /** The image a label file belongs to, if the nnU-Net layout says so and the file exists. */

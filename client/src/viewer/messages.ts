@@ -69,6 +69,8 @@ export type HostToViewer = VolumeMessage | InfoMessage | ErrorMessage | CompareM
 export type ViewerToHost =
   | { type: 'ready' }
   | { type: 'addOverlay' }
+  /** The webview could not parse this file: ask the backend to read it fully and say what is wrong. */
+  | { type: 'explain'; id: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'savePrefs'; prefs: ViewerPrefs }
   | { type: 'firstFrame'; id: string; ms: number };

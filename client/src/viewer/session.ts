@@ -6,7 +6,8 @@ import type { CompareRole, HostToViewer, ViewerPrefs, ViewerSource, ViewerToHost
 import { pairedImageName } from './niftiFiles';
 
 export interface ViewerBackend {
-  inspectImage(path: string): Promise<InspectImageResult>;
+  /** The backend's header check (`full`: also read the voxels, to explain a file the webview could not parse). */
+  inspectImage(path: string, full?: boolean): Promise<InspectImageResult>;
 }
 
 export interface ViewerEnv {
@@ -120,6 +121,13 @@ export class ViewerSession implements vscode.Disposable {
       case 'addOverlay':
         void this.pickOverlay();
         break;
+      case 'explain': {
+        const uri = vscode.Uri.parse(m.id);
+        void this.inspect(uri, true).then((info) => {
+          if (!info.ok) this.post({ type: 'info', id: m.id, ok: false, error: info.error });
+        });
+        break;
+      }
       case 'savePrefs':
         void this.env.globalState.update(PREFS_KEY, { ...this.env.globalState.get<ViewerPrefs>(PREFS_KEY), ...m.prefs });
         break;
@@ -208,12 +216,12 @@ export class ViewerSession implements vscode.Disposable {
     });
   }
 
-  private async inspect(uri: vscode.Uri): Promise<InspectImageResult> {
+  private async inspect(uri: vscode.Uri, full = false): Promise<InspectImageResult> {
     const p = uri.scheme === 'file' ? uri.fsPath : uri.toString();
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        this.env.backend.inspectImage(p),
+        this.env.backend.inspectImage(p, full),
         new Promise<InspectImageResult>((resolve) => {
           timer = setTimeout(() => resolve({ ok: true }), INSPECT_TIMEOUT_MS);
         }),

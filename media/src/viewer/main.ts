@@ -135,7 +135,6 @@ let image: ImageState | undefined;
 const layers: LabelLayer[] = [];
 const infos = new Map<string, InfoMessage>();
 const failed = new Set<string>();
-const infoWaiters = new Map<string, (m: InfoMessage) => void>();
 const sources = new Map<string, Source3D>();
 let compareLayer: LabelLayer | undefined;
 let compareState: { pred: LabelLayer; ref: LabelLayer } | undefined;
@@ -207,19 +206,6 @@ function note(message: string, id?: string): void {
   notes.append(h('div', { class: 'note', 'data-id': id ?? '' }, message));
 }
 
-function waitForInfo(id: string, ms: number): Promise<InfoMessage | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      infoWaiters.delete(id);
-      resolve(undefined);
-    }, ms);
-    infoWaiters.set(id, (m) => {
-      clearTimeout(timer);
-      resolve(m);
-    });
-  });
-}
-
 // ---------- loading ----------
 function toArrayBuffer(x: Uint8Array | ArrayBuffer): ArrayBuffer {
   if (x instanceof ArrayBuffer) return x;
@@ -272,12 +258,14 @@ function onVolume(m: VolumeMessage): void {
       sources.set(m.id, { name: m.name, bytes, paired });
       vol = await decodeVolume(m.name, bytes, paired);
     } catch (e) {
-      // The backend's reader words a corrupt file best: give its answer a moment to arrive.
-      const info = infos.get(m.id) ?? (await waitForInfo(m.id, 3000));
+      // Show what the webview found now; the backend's full read of the file (asked for here) words a
+      // corrupt file best and replaces it when it answers (onInfo).
+      failed.add(m.id);
+      vscode.postMessage({ type: 'explain', id: m.id });
+      const info = infos.get(m.id);
       const why = info && !info.ok && info.error ? info.error : `Cannot display ${m.name}: ${e instanceof Error ? e.message : String(e)}`;
       if (m.role === 'image') showError(why);
       else note(why, m.id);
-      failed.add(m.id);
       return;
     }
     const decodedAt = Date.now();
@@ -398,8 +386,6 @@ function addLabelLayer(m: VolumeMessage, vol: Volume): void {
 
 function onInfo(m: InfoMessage): void {
   infos.set(m.id, m);
-  infoWaiters.get(m.id)?.(m);
-  infoWaiters.delete(m.id);
   if (!m.ok) {
     const why = m.error ?? 'the backend could not read this file';
     if (failed.has(m.id)) {
