@@ -20,7 +20,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
   for (const [id, handler] of Object.entries(commandTable({ client: c, tracker, log }))) {
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }
-  // viewer branch, temporary (the lead owns this file): the viewer and the training dashboard.
+  // The NIfTI viewer (custom editor) and the training dashboard, fed by the same job events.
   registerViewer(context, { inspectImage: (path, full) => c.sendRequest(InspectImageRequest, { path, full }) });
   registerDashboard(context, { onEvent: (l) => tracker.onEvent(l), cancel: async (id) => void (await c.sendRequest(CancelJobRequest, { id })), list: () => tracker.list() });
   const pushSettings = () => {
