@@ -15,6 +15,7 @@
  */
 import type { Heap } from './heap';
 import { ConvGeom, padAfter } from './geometry';
+import { timed } from '../profile';
 
 /** Scratch of at most this many floats per chunk (64 MB). */
 const CHUNK_FLOATS = 1 << 24;
@@ -39,7 +40,7 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
 
   if (kd === 1 && sd === 1 && pd === 0 && Do === D) {
     conv2(x, N * D, f, Co, out, bias || undefined);
-    if (stats) accumulateStats(heap.f32, out >>> 2, N, Do * pix, Co, stats);
+    if (stats) timed('conv.stats', () => accumulateStats(heap.f32, out >>> 2, N, Do * pix, Co, stats));
     return;
   }
 
@@ -95,7 +96,7 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
         strides.push(T * Co);
       }
       const y0 = (out >>> 2) + ((n * Do + o) * pix) * Co;
-      sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null);
+      timed('conv.sumSlices', () => sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null));
     }
     if (stats) {
       for (let c = 0; c < Co; c++) {
@@ -254,32 +255,47 @@ export function convBackwardFilter(heap: Heap, x: number, dy: number, g: ConvGeo
       const xt = heap.alloc(Ci * Hb * Wu * C);
       const ft = heap.alloc((h1 - h0) * Wo * C * Co);
       let F = heap.f32;
-      // xt[ci, hb, w, n*Dr + i] = x[n, i*sd + r, lo + hb, w, ci]
+      // xt[ci, hb, w, n*Dr + i] = x[n, i*sd + r, lo + hb, w, ci]. Blocked over pixels with the slice
+      // loop outside, so reads are contiguous runs and the writes of one block stay in cache.
+      timed('wgrad.transposeX', () => {
       const xt0 = xt >>> 2, x0 = x >>> 2;
       const plane = Hb * Wu * C;
-      for (let hb = 0; hb < Hb; hb++)
-        for (let w = 0; w < Wu; w++) {
-          const dstPix = (hb * Wu + w) * C;
-          for (let n = 0; n < N; n++)
-            for (let i = 0; i < Dr; i++) {
-              const src = x0 + (((n * D + i * sd + r) * H + lo + hb) * W + w) * Ci;
-              const dst = xt0 + dstPix + n * Dr + i;
+      const npix = Hb * Wu;
+      const pbX = Math.max(1, Math.floor(65536 / (C * Ci)));
+      for (let p0 = 0; p0 < npix; p0 += pbX) {
+        const p1 = Math.min(npix, p0 + pbX);
+        for (let n = 0; n < N; n++)
+          for (let i = 0; i < Dr; i++) {
+            const c = n * Dr + i;
+            const slice = x0 + ((n * D + i * sd + r) * H + lo) * W * Ci;
+            for (let pp = p0; pp < p1; pp++) {
+              const hb = (pp / Wu) | 0, w = pp - hb * Wu;
+              const src = slice + (hb * W + w) * Ci;
+              const dst = xt0 + pp * C + c;
               for (let ci = 0; ci < Ci; ci++) F[dst + ci * plane] = F[src + ci];
             }
-        }
+          }
+      }
+      });
+      timed('wgrad.transposeDy', () => {
       // ft[pb, q, n*Dr + i, co] = dy[n, i - qOff, h0 + pb, q, co] (zero where that slice does not exist)
       const ft0 = ft >>> 2, dy0 = dy >>> 2;
       F.fill(0, ft0, ft0 + (h1 - h0) * Wo * C * Co);
-      for (let pb = 0; pb < h1 - h0; pb++)
-        for (let q = 0; q < Wo; q++) {
-          const dstPix = ft0 + (pb * Wo + q) * C * Co;
-          for (let n = 0; n < N; n++)
-            for (let o = oLo; o < oHi; o++) {
-              const src = dy0 + (((n * Do + o) * Ho + h0 + pb) * Wo + q) * Co;
-              const dst = dstPix + (n * Dr + o + qOff) * Co;
+      const fpix = (h1 - h0) * Wo;
+      const pbF = Math.max(1, Math.floor(65536 / (C * Co)));
+      for (let p0 = 0; p0 < fpix; p0 += pbF) {
+        const p1 = Math.min(fpix, p0 + pbF);
+        for (let n = 0; n < N; n++)
+          for (let o = oLo; o < oHi; o++) {
+            const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
+            const dst0 = ft0 + (n * Dr + o + qOff) * Co;
+            for (let pp = p0; pp < p1; pp++) {
+              const src = src0 + pp * Co, dst = dst0 + pp * C * Co;
               for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
             }
-        }
+          }
+      }
+      });
       heap.conv2d({
         x: xt, batch: Ci, h: Hb, w: Wu, ci: C, filter: ft, kh: h1 - h0, kw: Wo, co: Co,
         pads: [padT, padB, pw, pr], strides: [1, 1], dilations: [sh, sw], out: part, ho: kh, wo: kw,

@@ -1,5 +1,6 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { WasmHeapError } from '../memory';
+import { timed } from '../profile';
 
 /** The parts of tfjs-backend-wasm's BackendWasm (4.22) the kernels use. */
 export interface WasmModule {
@@ -101,7 +102,7 @@ export class Heap {
     const bId = a.bias ? this.alias(a.bias, a.co) : 0;
     try {
       const [t, b, l, r] = a.pads;
-      this.conv(xId, a.batch, a.h, a.w, fId, a.kh, a.kw, bId, t, r, b, l, 0, a.dilations[0], a.dilations[1], a.strides[0], a.strides[1], a.ci, a.co, 0, 0, 0, outId);
+      timed('xnn.conv2d', () => this.conv(xId, a.batch, a.h, a.w, fId, a.kh, a.kw, bId, t, r, b, l, 0, a.dilations[0], a.dilations[1], a.strides[0], a.strides[1], a.ci, a.co, 0, 0, 0, outId));
     } finally {
       this.drop(xId);
       this.drop(outId);
@@ -119,7 +120,7 @@ export class Heap {
     const biasId = bias ? this.alias(bias, n) : 0;
     try {
       const shape = (x: number[]) => new Uint8Array(new Int32Array(x).buffer);
-      this.mm(aId, shape([1, m, k]), 3, bId, shape([1, k, n]), 3, 0, 0, 0, biasId, 0, 0, outId);
+      timed('xnn.matmul', () => this.mm(aId, shape([1, m, k]), 3, bId, shape([1, k, n]), 3, 0, 0, 0, biasId, 0, 0, outId));
     } finally {
       this.drop(aId);
       this.drop(outId);

@@ -1,0 +1,5 @@
+export { convNormAct, type ConvNormActOptions } from './convNormAct';
+export { upConv } from './upConv';
+export { concatChannels, splitChannels, sumToChannels } from './channels';
+export { diceCELoss, deepSupervisionLoss, deepSupervisionWeights, type DiceCEOptions } from './loss';
+export { forceComposite, hasKernels } from './available';
