@@ -71,6 +71,9 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
   const z = heap.alloc(D * slot);
   const biasOff = bias ? bias >>> 2 : -1;
   const acc = new Float64Array(Co * 2);
+  // SIMD summation: scratch = zeros [Co] | f32 partial sums [2Co] | f64 sums [2Co] (8-aligned).
+  const simd = Co % 4 === 0 && kd <= 3 ? heap.simd : null;
+  const scratch = simd ? heap.alloc(Co * 8) : 0;
   for (let n = 0; n < N; n++) {
     const xn = x + n * D * sliceIn * 4;
     if (sd === 1) {
@@ -96,7 +99,23 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
         strides.push(T * Co);
       }
       const y0 = (out >>> 2) + ((n * Do + o) * pix) * Co;
-      timed('conv.sumSlices', () => sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null));
+      if (simd) {
+        timed('conv.sumSlices', () => {
+          const zero = scratch, part = scratch + Co * 4, accP = scratch + Co * 16;
+          F.fill(0, zero >>> 2, (zero >>> 2) + Co * 6);
+          F.fill(0, accP >>> 2, (accP >>> 2) + Co * 4);
+          const b = (i: number) => (i < bases.length ? bases[i] * 4 : zero);
+          const st = (i: number) => (i < bases.length ? strides[i] * 4 : 0);
+          simd.sumSlices(y0 * 4, pix, Co, b(0), st(0), b(1), st(1), b(2), st(2), bias || zero, stats ? part : 0, accP);
+          if (stats) {
+            const A = new Float64Array(F.buffer, accP, Co * 2);
+            for (let c = 0; c < Co; c++) {
+              acc[c * 2] += A[c];
+              acc[c * 2 + 1] += A[Co + c];
+            }
+          }
+        });
+      } else timed('conv.sumSlices', () => sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null));
     }
     if (stats) {
       for (let c = 0; c < Co; c++) {
@@ -107,6 +126,7 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
     }
   }
   heap.free(z);
+  if (scratch) heap.free(scratch);
   for (const p of fold) if (p) heap.free(p);
 }
 
