@@ -40,7 +40,12 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
 
   if (kd === 1 && sd === 1 && pd === 0 && Do === D) {
     conv2(x, N * D, f, Co, out, bias || undefined);
-    if (stats) timed('conv.stats', () => accumulateStats(heap.f32, out >>> 2, N, Do * pix, Co, stats));
+    if (stats) statsPass(heap, out, N, Do * pix, Co, stats);
+    return;
+  }
+  if (sd === 1 && Ci < Co) {
+    inputFold(heap, x, f, bias, g, out);
+    if (stats) statsPass(heap, out, N, Do * pix, Co, stats);
     return;
   }
 
@@ -128,6 +133,71 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
   heap.free(z);
   if (scratch) heap.free(scratch);
   for (const p of fold) if (p) heap.free(p);
+}
+
+/**
+ * Few input channels (the first layer): fold the depth taps into the input channels instead, so the
+ * copy is kd x the small input and XNNPACK writes the output (with bias) directly.
+ * xf[n, o, h, w, (j, ci)] = x[n, o + j - pd, h, w, ci] (zero outside), filter [kh, kw, kd*Ci, Co].
+ */
+function inputFold(heap: Heap, x: number, f: number, bias: number, g: ConvGeom, out: number): void {
+  const { N, D, H, W, Ci, Co, kd, kh, kw, pd, Do, Ho, Wo } = g;
+  const K = kd * Ci;
+  const xf = heap.alloc(N * Do * H * W * K);
+  const ff = heap.alloc(kh * kw * K * Co);
+  const F = heap.f32;
+  timed('conv.inputFold', () => {
+    const x0 = x >>> 2, xf0 = xf >>> 2, f0 = f >>> 2, ff0 = ff >>> 2;
+    for (let j = 0; j < kd; j++)
+      for (let ab = 0; ab < kh * kw; ab++)
+        for (let ci = 0; ci < Ci; ci++) {
+          const src = f0 + ((j * kh * kw + ab) * Ci + ci) * Co, dst = ff0 + (ab * K + j * Ci + ci) * Co;
+          for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
+        }
+    const plane = H * W;
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < Do; o++) {
+        const dst0 = xf0 + (n * Do + o) * plane * K;
+        for (let j = 0; j < kd; j++) {
+          const d = o + j - pd;
+          if (d < 0 || d >= D) {
+            for (let p = 0; p < plane; p++) F.fill(0, dst0 + p * K + j * Ci, dst0 + p * K + j * Ci + Ci);
+            continue;
+          }
+          const src0 = x0 + (n * D + d) * plane * Ci;
+          for (let p = 0; p < plane; p++) {
+            const dst = dst0 + p * K + j * Ci, src = src0 + p * Ci;
+            for (let ci = 0; ci < Ci; ci++) F[dst + ci] = F[src + ci];
+          }
+        }
+      }
+  });
+  heap.conv2d({ x: xf, batch: N * Do, h: H, w: W, ci: K, filter: ff, kh, kw, co: Co, pads: xnnPads(g), strides: [g.sh, g.sw], dilations: [1, 1], bias: bias || undefined, out, ho: Ho, wo: Wo });
+  heap.free(ff);
+  heap.free(xf);
+}
+
+/** Per-(n, c) sums and sums of squares of y [N, pix, Co] into stats (SIMD when it can). */
+function statsPass(heap: Heap, y: number, N: number, pix: number, Co: number, stats: Stats): void {
+  timed('conv.stats', () => {
+    const simd = Co % 4 === 0 ? heap.simd : null;
+    if (!simd) return accumulateStats(heap.f32, y >>> 2, N, pix, Co, stats);
+    // sumSlices in place with y as its only term: rewrites y unchanged and accumulates the sums.
+    const scratch = heap.alloc(Co * 8);
+    const zero = scratch, part = scratch + Co * 4, acc = scratch + Co * 16;
+    for (let n = 0; n < N; n++) {
+      const F = heap.f32;
+      F.fill(0, zero >>> 2, (zero >>> 2) + Co * 8);
+      const yn = y + n * pix * Co * 4;
+      simd.sumSlices(yn, pix, Co, yn, Co * 4, zero, 0, zero, 0, zero, part, acc);
+      const A = new Float64Array(F.buffer, acc, Co * 2);
+      for (let c = 0; c < Co; c++) {
+        stats[(n * Co + c) * 2] += A[c];
+        stats[(n * Co + c) * 2 + 1] += A[Co + c];
+      }
+    }
+    heap.free(scratch);
+  });
 }
 
 /** y[p, c] = bias[c] + sum_i Z[bases[i] + p*strides[i] + c]; optional per-channel sum / sumsq. */
