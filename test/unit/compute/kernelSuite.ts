@@ -29,6 +29,9 @@ export const conv3dCases: ConvCase[] = [
   { x: [2, 5, 6, 4, 2], f: [3, 3, 1, 2, 2], strides: [1, 1, 1], pad: 'same' },
   { x: [1, 4, 5, 4, 17], f: [3, 3, 3, 17, 9], strides: [1, 1, 1], pad: 'same' },
   { x: [2, 3, 4, 5, 4], f: [1, 1, 1, 4, 3], strides: [1, 1, 1], pad: 'valid' },
+  // more than 1024 output pixels per slice: the wasm filter gradient splits into row bands
+  { x: [1, 2, 40, 40, 2], f: [3, 3, 3, 2, 4], strides: [1, 1, 1], pad: 'same' },
+  { x: [1, 3, 66, 66, 1], f: [3, 3, 3, 1, 2], strides: [2, 2, 2], pad: 'same' },
   // k1 s2 'same' on even sizes: tfjs computes a negative pad; the path must fall back, still correct.
   { x: [1, 4, 4, 4, 2], f: [1, 1, 1, 2, 3], strides: [2, 2, 2], pad: 'same' },
 ];
