@@ -112,7 +112,7 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
     });
   }
 
-  const blocks: { x: number[]; f: number[]; strides: number[]; pads: number[] }[] = [
+  const blocks: { x: number[]; f: number[]; strides: number[]; pads: number[] | 'same' }[] = [
     { x: [2, 4, 4, 4, 2], f: [3, 3, 3, 2, 3], strides: [1, 1, 1], pads: [1, 1, 1] },
     { x: [2, 6, 6, 6, 2], f: [3, 3, 3, 2, 3], strides: [2, 2, 2], pads: [1, 1, 1] },
     { x: [1, 5, 6, 7, 1], f: [3, 3, 3, 1, 2], strides: [2, 2, 2], pads: [1, 1, 1] },
@@ -121,6 +121,8 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
     // channel counts divisible by 4 take the SIMD loops on wasm
     { x: [2, 5, 4, 6, 4], f: [3, 3, 3, 4, 8], strides: [1, 1, 1], pads: [1, 1, 1] },
     { x: [1, 6, 6, 4, 3], f: [3, 3, 3, 3, 4], strides: [2, 2, 2], pads: [1, 1, 1] },
+    // no pads: tfjs 'same' (differs from the symmetric rule for stride 2 on even sizes)
+    { x: [2, 6, 4, 6, 2], f: [3, 3, 3, 2, 3], strides: [2, 2, 2], pads: 'same' },
   ];
   for (const b of blocks) {
     test(`${path}: conv-norm-act ${b.x.join('x')} filter ${b.f.join('x')} stride ${b.strides.join('')}: value and all five gradients`, { skip }, () => {
@@ -133,10 +135,11 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
       const is2d = b.x[1] === 1;
       const res = tf.tidy(() => {
         const args = [t(xv, b.x), t(fv, b.f), t(bv, [Co]), t(gv, [Co]), t(bev, [Co])];
+        const pads = b.pads === 'same' ? undefined : b.pads;
         const run = (x: Tensor, f: Tensor, bb: Tensor, gg: Tensor, be: Tensor) => {
           const o = is2d
-            ? tf.expandDims(convNormAct(tf.squeeze(x, [1]), tf.squeeze(f, [0]), bb, gg, be, { strides: b.strides.slice(1), pads: b.pads.slice(1) }), 1)
-            : convNormAct(x, f, bb, gg, be, { strides: b.strides, pads: b.pads });
+            ? tf.expandDims(convNormAct(tf.squeeze(x, [1]), tf.squeeze(f, [0]), bb, gg, be, { strides: b.strides.slice(1), pads: pads?.slice(1) }), 1)
+            : convNormAct(x, f, bb, gg, be, { strides: b.strides, pads });
           return o;
         };
         const y = run(args[0], args[1], args[2], args[3], args[4]);
