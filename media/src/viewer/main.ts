@@ -281,7 +281,9 @@ function showImage(m: VolumeMessage, vol: Volume, receivedAt: number, decodedAt:
   // Start at the centre of the volume.
   crosshair = [0, 1, 2].map((a) => axisWorld(grid.axes[a], Math.floor(grid.axes[a].count / 2))) as [number, number, number];
   const info = infos.get(m.id);
-  if (info?.isLabelMap ?? looksLikeLabels(vol)) makeImageLabels(info);
+  // The backend's header check says "label map" for label intents / label tables / labelsTr folders;
+  // a header-plain file with few integer values (torsoLabel.nii.gz) is one too.
+  if (info?.isLabelMap || looksLikeLabels(vol)) makeImageLabels(info);
   else initWindow(vol);
   busy.classList.add('hidden');
   showInfo();
@@ -409,11 +411,28 @@ function onInfo(m: InfoMessage): void {
   }
 }
 
+/** Until the user moves the cursor: put it on the first label map's labelled voxels (not an empty slice). */
+let cursorMovedByUser = false;
+let centredOnLabels = false;
+function centreOnLabels(layer: LabelLayer): void {
+  if (cursorMovedByUser || centredOnLabels || !layer.stats?.length) return;
+  centredOnLabels = true;
+  let n = 0;
+  const c = [0, 0, 0];
+  for (const s of layer.stats) {
+    if (!s.centroid) continue;
+    for (let a = 0; a < 3; a++) c[a] += s.centroid[a] * s.voxels;
+    n += s.voxels;
+  }
+  if (n > 0) gotoVoxel(c.map((x) => Math.round(x / n)));
+}
+
 function computeStatsLater(layer: LabelLayer): void {
   setTimeout(() => {
     if (!image) return;
     layer.stats = labelCounts(layer.data, layer.voxelVolume ?? voxelVolumeMm3(image.vol.affine), image.vol.dims);
     buildLut(layer);
+    centreOnLabels(layer);
     renderLayers();
     changed();
     root.dataset.stats = String(layers.filter((l) => l.stats).length);
@@ -769,6 +788,7 @@ function updateSlider(): void {
 
 function setSlice(view: ViewId, k: number): void {
   if (!image) return;
+  cursorMovedByUser = true;
   const s = viewAxes(view, radiological).s;
   const ax = image.grid.axes[s];
   crosshair[s] = axisWorld(ax, Math.min(ax.count - 1, Math.max(0, Math.round(k))));
@@ -817,6 +837,7 @@ canvas.addEventListener('pointerdown', (e) => {
   const mode = e.button === 2 || (e.button === 0 && e.shiftKey) ? 'window' : e.button === 1 || (e.button === 0 && (e.ctrlKey || e.metaKey)) ? 'pan' : 'cursor';
   const t = image.renderer.transform(tile.view);
   drag = { mode, tile, x, y, lo: style.lo, hi: style.hi, panX: t.panX, panY: t.panY };
+  cursorMovedByUser = true;
   if (mode === 'cursor') {
     crosshair = image.renderer.pick(tile, crosshair, radiological, x, y);
     crosshairMoved();
@@ -992,6 +1013,7 @@ function gotoVoxel(vox: number[]): void {
 
 gotoInput.addEventListener('keydown', (e) => {
   if (e.key !== 'Enter') return;
+  cursorMovedByUser = true;
   const v = gotoInput.value.split(/[\s,;]+/).filter(Boolean).map(Number);
   if (v.length === 3 && v.every(Number.isFinite)) gotoVoxel(v);
 });
