@@ -151,6 +151,16 @@ try {
     await f.click('.layer tr[data-label="1"] input.label-visible');
     assert.equal(await colorPixels(f), before, 'showing label 1 again restores the frame');
 
+    // Hovering shows the voxel under the pointer; going to that voxel reads the same intensity.
+    const box = await f.locator('#view2d').boundingBox();
+    await f.hover('#view2d', { position: { x: box.width * 0.45, y: box.height * 0.55 } });
+    await f.waitForFunction(() => /^Pointer: \d+, \d+, \d+ · /.test(document.getElementById('ro-hover').textContent), null, { timeout: 5000 });
+    const hover = (await f.textContent('#ro-hover')).match(/^Pointer: (\d+), (\d+), (\d+) · ([-\d.]+)/);
+    assert.ok(hover, 'hover readout');
+    await gotoVoxel(f, hover.slice(1, 4).map(Number));
+    assert.equal((await f.textContent('#ro-value')).trim(), hover[4]);
+    await gotoVoxel(f, [31, 37, 70]);
+
     // Outline mode draws fewer coloured pixels than fill.
     await f.check('#outline');
     const outline = await colorPixels(f);

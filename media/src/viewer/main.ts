@@ -87,6 +87,7 @@ const readoutVox = h('span', { id: 'ro-vox' });
 const readoutMm = h('span', { id: 'ro-mm' });
 const readoutVal = h('span', { id: 'ro-value' });
 const readoutLabels = h('div', { id: 'ro-labels', class: 'ro-labels' });
+const hoverLine = h('div', { id: 'ro-hover', class: 'muted hover' }, '');
 const gotoInput = h('input', { id: 'goto', type: 'text', placeholder: 'i, j, k', title: 'Voxel index (file order), Enter to go' });
 const readout = h(
   'section',
@@ -97,6 +98,7 @@ const readout = h(
   h('div', { class: 'kv' }, h('span', {}, 'Intensity'), readoutVal),
   readoutLabels,
   h('div', { class: 'kv' }, h('span', {}, 'Go to voxel'), gotoInput),
+  hoverLine,
 );
 const opacitySlider = h('input', { type: 'range', id: 'opacity', min: 0, max: 100, value: Math.round((saved.opacity ?? 0.5) * 100) });
 const outlineCheck = h('input', { type: 'checkbox', id: 'outline', checked: !!saved.outline });
@@ -844,7 +846,45 @@ canvas.addEventListener('pointerdown', (e) => {
   }
   e.preventDefault();
 });
+let hoverQueued: { x: number; y: number } | undefined;
+/** Under the mouse pointer (no button): voxel, intensity and labels, without moving the cursor. */
+function showHover(x: number, y: number): void {
+  if (!image) return;
+  const tile = tileAt(x, y);
+  if (!tile) {
+    hoverLine.textContent = '';
+    return;
+  }
+  const w = image.renderer.pick(tile, crosshair, radiological, x, y);
+  const vox = nearestVoxel(image.grid, w);
+  if (!vox) {
+    hoverLine.textContent = 'Pointer: outside the image';
+    return;
+  }
+  const [nx, ny] = image.vol.dims;
+  const idx = vox[0] + vox[1] * nx + vox[2] * nx * ny;
+  const v = image.vol;
+  const parts = [`Pointer: ${vox.join(', ')}`, fmtValue(v.data[idx] * v.slope + v.inter)];
+  for (const l of layers) {
+    const val = l.data[idx];
+    if (val && !l.isImage) parts.push(`${labelName(l, val)} (${val})`);
+    else if (val && l.isImage) parts[1] = `${labelName(l, val)} (${val})`;
+  }
+  hoverLine.textContent = parts.join(' · ');
+}
+canvas.addEventListener('pointerleave', () => (hoverLine.textContent = ''));
 canvas.addEventListener('pointermove', (e) => {
+  if (!drag && image) {
+    const r = canvas.getBoundingClientRect();
+    const first = !hoverQueued;
+    hoverQueued = { x: e.clientX - r.left, y: e.clientY - r.top };
+    if (first) {
+      requestAnimationFrame(() => {
+        if (hoverQueued) showHover(hoverQueued.x, hoverQueued.y);
+        hoverQueued = undefined;
+      });
+    }
+  }
   if (!drag || !image) return;
   const r = canvas.getBoundingClientRect();
   const x = e.clientX - r.left;
