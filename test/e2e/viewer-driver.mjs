@@ -104,8 +104,19 @@ export async function viewerFrame(page, title, { timeout = 60000, ready = true }
 export async function explorerContext(page, names, entry) {
   await focusWorkbench(page);
   const row = (n) => page.locator('.explorer-folders-view .monaco-list-row', { hasText: n }).first();
-  await row(names[0]).click();
-  for (const n of names.slice(1)) await row(n).click({ modifiers: ['Control'] });
+  // The first click also opens the file; wait for that before extending the selection, and check it.
+  const selected = () => page.locator('.explorer-folders-view .monaco-list-row.selected').allTextContents();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await row(names[0]).click();
+    await page.waitForTimeout(1000);
+    for (const n of names.slice(1)) {
+      await row(n).click({ modifiers: ['Control'] });
+      await page.waitForTimeout(200);
+    }
+    const sel = await selected();
+    if (names.every((n) => sel.some((t) => t.trim() === n))) break;
+    log(`Explorer selection was ${JSON.stringify(sel)}, retrying`);
+  }
   await row(names[names.length - 1]).click({ button: 'right' });
   const item = page.locator('.context-view .monaco-menu .action-item', { hasText: entry }).first();
   await item.waitFor({ state: 'visible', timeout: 10000 });

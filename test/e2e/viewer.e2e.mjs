@@ -32,6 +32,9 @@ if (missing) {
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-e2e-viewer-'));
 const niivue = path.join(corpus, 'gh-niivue');
 for (const f of ['FLAIR.nii.gz', 'lesion.nii.gz', 'aal.nii.gz']) fs.copyFileSync(path.join(niivue, f), path.join(ws, f));
+for (const f of ['gh-totalsegmentator/example_ct_sm.nii.gz', 'gh-totalsegmentator/example_seg.nii.gz', 'gh-niivue/torsoLabel.nii.gz']) {
+  fs.copyFileSync(path.join(corpus, f), path.join(ws, path.basename(f)));
+}
 fs.mkdirSync(path.join(ws, 'space'));
 const ORDERS = ['RAS', 'LAS', 'LPI', 'AIL', 'PSR', 'SAR', 'IRP'];
 for (const o of ORDERS) fs.copyFileSync(path.join(niivue, 'nifti_space', `${o}.nii.gz`), path.join(ws, 'space', `${o}.nii.gz`));
@@ -148,6 +151,16 @@ try {
     await f.click('.layer tr[data-label="1"] input.label-visible');
     assert.equal(await colorPixels(f), before, 'showing label 1 again restores the frame');
 
+    // Hovering shows the voxel under the pointer; going to that voxel reads the same intensity.
+    const box = await f.locator('#view2d').boundingBox();
+    await f.hover('#view2d', { position: { x: box.width * 0.45, y: box.height * 0.55 } });
+    await f.waitForFunction(() => /^Pointer: \d+, \d+, \d+ · /.test(document.getElementById('ro-hover').textContent), null, { timeout: 5000 });
+    const hover = (await f.textContent('#ro-hover')).match(/^Pointer: (\d+), (\d+), (\d+) · ([-\d.]+)/);
+    assert.ok(hover, 'hover readout');
+    await gotoVoxel(f, hover.slice(1, 4).map(Number));
+    assert.equal((await f.textContent('#ro-value')).trim(), hover[4]);
+    await gotoVoxel(f, [31, 37, 70]);
+
     // Outline mode draws fewer coloured pixels than fill.
     await f.check('#outline');
     const outline = await colorPixels(f);
@@ -187,6 +200,28 @@ try {
     assert.ok((await colorPixels(f)) < colored, 'hiding TP changes the frame');
     await f.click('input.code-visible[data-code="1"]');
     await screenshot(page, 'viewer-compare.png');
+  });
+
+  await step('CT with its TotalSegmentator segmentation: CT window, label names from the header', async () => {
+    await closeAllEditors(page);
+    await explorerContext(page, ['example_ct_sm.nii.gz', 'example_seg.nii.gz'], 'Preview Segmentation');
+    const f = await viewerFrame(page, /^example_ct_sm\.nii\.gz \+ example_seg\.nii\.gz$/);
+    await f.waitForFunction(() => Number(document.getElementById('nnseg-viewer').dataset.stats) >= 1, null, { timeout: 30000 });
+    assert.equal(await f.inputValue('#preset'), 'ct-soft', 'a CT (air at -1000 HU) opens in the soft-tissue window');
+    assert.deepEqual([await f.inputValue('#ww'), await f.inputValue('#wl')], ['400', '40']);
+    // Names come from the segmentation's own header extension (via the backend); nibabel: 41 labels, liver (5) 38634 voxels, 3 mm isotropic.
+    await f.waitForFunction(() => document.querySelector('.layer tr[data-label="5"] td.name')?.textContent === 'liver', null, { timeout: 20000 });
+    assert.equal(await f.locator('.layer tbody tr').count(), 41);
+    assert.equal((await f.textContent('.layer tr[data-label="5"] td.voxels')).trim(), '38,634');
+    assert.equal((await f.textContent('.layer tr[data-label="5"] td.mm3')).trim(), (38634 * 27).toLocaleString('en-US'));
+    await screenshot(page, 'viewer-ct-totalseg.png');
+    // A label map opened on its own is shown as labels, centred on them (torsoLabel: label 6 = 385168 voxels).
+    await closeAllEditors(page);
+    await quickOpen(page, 'torsoLabel.nii.gz');
+    const t = await viewerFrame(page, 'torsoLabel.nii.gz');
+    await t.waitForSelector('.layer tr[data-label="6"]', { timeout: 20000 });
+    assert.equal((await t.textContent('.layer tr[data-label="6"] td.voxels')).trim(), '385,168');
+    assert.ok((await colorPixels(t)) > 1000, 'the labels are on screen');
   });
 
   await step('corrupt file shows an error, not a blank panel', async () => {

@@ -87,6 +87,7 @@ const readoutVox = h('span', { id: 'ro-vox' });
 const readoutMm = h('span', { id: 'ro-mm' });
 const readoutVal = h('span', { id: 'ro-value' });
 const readoutLabels = h('div', { id: 'ro-labels', class: 'ro-labels' });
+const hoverLine = h('div', { id: 'ro-hover', class: 'muted hover' }, '');
 const gotoInput = h('input', { id: 'goto', type: 'text', placeholder: 'i, j, k', title: 'Voxel index (file order), Enter to go' });
 const readout = h(
   'section',
@@ -97,6 +98,7 @@ const readout = h(
   h('div', { class: 'kv' }, h('span', {}, 'Intensity'), readoutVal),
   readoutLabels,
   h('div', { class: 'kv' }, h('span', {}, 'Go to voxel'), gotoInput),
+  hoverLine,
 );
 const opacitySlider = h('input', { type: 'range', id: 'opacity', min: 0, max: 100, value: Math.round((saved.opacity ?? 0.5) * 100) });
 const outlineCheck = h('input', { type: 'checkbox', id: 'outline', checked: !!saved.outline });
@@ -281,7 +283,9 @@ function showImage(m: VolumeMessage, vol: Volume, receivedAt: number, decodedAt:
   // Start at the centre of the volume.
   crosshair = [0, 1, 2].map((a) => axisWorld(grid.axes[a], Math.floor(grid.axes[a].count / 2))) as [number, number, number];
   const info = infos.get(m.id);
-  if (info?.isLabelMap ?? looksLikeLabels(vol)) makeImageLabels(info);
+  // The backend's header check says "label map" for label intents / label tables / labelsTr folders;
+  // a header-plain file with few integer values (torsoLabel.nii.gz) is one too.
+  if (info?.isLabelMap || looksLikeLabels(vol)) makeImageLabels(info);
   else initWindow(vol);
   busy.classList.add('hidden');
   showInfo();
@@ -409,11 +413,28 @@ function onInfo(m: InfoMessage): void {
   }
 }
 
+/** Until the user moves the cursor: put it on the first label map's labelled voxels (not an empty slice). */
+let cursorMovedByUser = false;
+let centredOnLabels = false;
+function centreOnLabels(layer: LabelLayer): void {
+  if (cursorMovedByUser || centredOnLabels || !layer.stats?.length) return;
+  centredOnLabels = true;
+  let n = 0;
+  const c = [0, 0, 0];
+  for (const s of layer.stats) {
+    if (!s.centroid) continue;
+    for (let a = 0; a < 3; a++) c[a] += s.centroid[a] * s.voxels;
+    n += s.voxels;
+  }
+  if (n > 0) gotoVoxel(c.map((x) => Math.round(x / n)));
+}
+
 function computeStatsLater(layer: LabelLayer): void {
   setTimeout(() => {
     if (!image) return;
     layer.stats = labelCounts(layer.data, layer.voxelVolume ?? voxelVolumeMm3(image.vol.affine), image.vol.dims);
     buildLut(layer);
+    centreOnLabels(layer);
     renderLayers();
     changed();
     root.dataset.stats = String(layers.filter((l) => l.stats).length);
@@ -769,6 +790,7 @@ function updateSlider(): void {
 
 function setSlice(view: ViewId, k: number): void {
   if (!image) return;
+  cursorMovedByUser = true;
   const s = viewAxes(view, radiological).s;
   const ax = image.grid.axes[s];
   crosshair[s] = axisWorld(ax, Math.min(ax.count - 1, Math.max(0, Math.round(k))));
@@ -817,13 +839,52 @@ canvas.addEventListener('pointerdown', (e) => {
   const mode = e.button === 2 || (e.button === 0 && e.shiftKey) ? 'window' : e.button === 1 || (e.button === 0 && (e.ctrlKey || e.metaKey)) ? 'pan' : 'cursor';
   const t = image.renderer.transform(tile.view);
   drag = { mode, tile, x, y, lo: style.lo, hi: style.hi, panX: t.panX, panY: t.panY };
+  cursorMovedByUser = true;
   if (mode === 'cursor') {
     crosshair = image.renderer.pick(tile, crosshair, radiological, x, y);
     crosshairMoved();
   }
   e.preventDefault();
 });
+let hoverQueued: { x: number; y: number } | undefined;
+/** Under the mouse pointer (no button): voxel, intensity and labels, without moving the cursor. */
+function showHover(x: number, y: number): void {
+  if (!image) return;
+  const tile = tileAt(x, y);
+  if (!tile) {
+    hoverLine.textContent = '';
+    return;
+  }
+  const w = image.renderer.pick(tile, crosshair, radiological, x, y);
+  const vox = nearestVoxel(image.grid, w);
+  if (!vox) {
+    hoverLine.textContent = 'Pointer: outside the image';
+    return;
+  }
+  const [nx, ny] = image.vol.dims;
+  const idx = vox[0] + vox[1] * nx + vox[2] * nx * ny;
+  const v = image.vol;
+  const parts = [`Pointer: ${vox.join(', ')}`, fmtValue(v.data[idx] * v.slope + v.inter)];
+  for (const l of layers) {
+    const val = l.data[idx];
+    if (val && !l.isImage) parts.push(`${labelName(l, val)} (${val})`);
+    else if (val && l.isImage) parts[1] = `${labelName(l, val)} (${val})`;
+  }
+  hoverLine.textContent = parts.join(' · ');
+}
+canvas.addEventListener('pointerleave', () => (hoverLine.textContent = ''));
 canvas.addEventListener('pointermove', (e) => {
+  if (!drag && image) {
+    const r = canvas.getBoundingClientRect();
+    const first = !hoverQueued;
+    hoverQueued = { x: e.clientX - r.left, y: e.clientY - r.top };
+    if (first) {
+      requestAnimationFrame(() => {
+        if (hoverQueued) showHover(hoverQueued.x, hoverQueued.y);
+        hoverQueued = undefined;
+      });
+    }
+  }
   if (!drag || !image) return;
   const r = canvas.getBoundingClientRect();
   const x = e.clientX - r.left;
@@ -992,6 +1053,7 @@ function gotoVoxel(vox: number[]): void {
 
 gotoInput.addEventListener('keydown', (e) => {
   if (e.key !== 'Enter') return;
+  cursorMovedByUser = true;
   const v = gotoInput.value.split(/[\s,;]+/).filter(Boolean).map(Number);
   if (v.length === 3 && v.every(Number.isFinite)) gotoVoxel(v);
 });
