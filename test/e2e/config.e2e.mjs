@@ -33,6 +33,13 @@ function backendPids() {
 
 const ok = await scenario('config', { workspace: ws }, async ({ page, screenshot, state }) => {
   extDir = path.join(state, 'ext');
+  // The packaged extension's own engine loads and computes (nothing it needs was left out of the .vsix).
+  const installed = fs.readdirSync(extDir).find((d) => d.startsWith('nnseg.nnseg-'));
+  const doctor = spawnSync(process.execPath, [path.join(extDir, installed, 'bin', 'nnseg.js'), 'doctor', '--json'], { encoding: 'utf8', timeout: 120000 });
+  assert.equal(doctor.status, 0, doctor.stderr);
+  const d = JSON.parse(doctor.stdout);
+  assert.equal(d.selfTest.ok, true, JSON.stringify(d.selfTest));
+  log(`installed .vsix engine: backend ${d.backend}, path ${d.path}, self-test ${d.selfTest.ms} ms`);
   await openFile(page, 'broken.nnseg.json');
   log('config open');
   const editor = page.locator('.editor-group-container.active .monaco-editor');
