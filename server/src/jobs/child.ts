@@ -28,6 +28,8 @@ const ctx: JobContext = {
 };
 
 async function run(spec: JobSpec): Promise<void> {
+  // The compute layer's choices and fallbacks belong in the job's log (light module: no tfjs loaded).
+  (require('../engine/compute/log') as typeof import('../engine/compute/log')).setComputeLog((level, message) => ctx.log(level, message));
   try {
     const runner = jobKinds[spec.kind].load().default;
     const result = await runner(spec, ctx);

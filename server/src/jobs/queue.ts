@@ -31,6 +31,14 @@ type Listener = (e: JobEvent) => void;
 
 const HISTORY = 50;
 
+/** The settings the compute layer reads from the environment (backend choice, native thread count). */
+function jobEnv(id: string, spec: JobSpec): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NNSEG_JOB_ID: id };
+  if (spec.settings.backend && spec.settings.backend !== 'auto') env.NNSEG_BACKEND = spec.settings.backend;
+  if (spec.settings.threads && spec.settings.threads > 0) env.NNSEG_THREADS = String(spec.settings.threads);
+  return env;
+}
+
 /**
  * One compute job at a time, in a child process; the rest wait in order. Reports every change as a
  * JobEvent, keeps a log file per job and the job list in jobs.json, so a restarted backend can say what
@@ -131,7 +139,7 @@ export class JobQueue {
     const child = fork(childModule, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       execArgv: this.opts.execArgv ?? [],
-      env: { ...process.env, NNSEG_JOB_ID: next.id },
+      env: jobEnv(next.id, spec),
     });
     this.running = { id: next.id, child, cancelled: false, settled: false };
     next.state = 'running';
