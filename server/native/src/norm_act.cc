@@ -1,0 +1,189 @@
+#include "norm_act.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+// The hot loops are cloned for AVX-512, AVX2 and baseline x86-64 and picked at load time, so the
+// addon runs on any x86-64 CPU without -march=native. They live outside the OpenMP regions because
+// GCC outlines a region before cloning and the outlined body would not be cloned.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NNSEG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NNSEG_CLONES
+#endif
+
+namespace nnseg {
+
+namespace {
+
+NNSEG_CLONES
+void sumRows(const float* __restrict p, int64_t rows, int64_t C, double* __restrict sum, double* __restrict sq) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = p + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      double v = row[c];
+      sum[c] += v;
+      sq[c] += v * v;
+    }
+  }
+}
+
+NNSEG_CLONES
+void applyRows(const float* __restrict p, int64_t rows, int64_t C, const float* __restrict scale,
+               const float* __restrict shift, float slope, float* __restrict out) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* row = p + r * C;
+    float* o = out + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      float z = row[c] * scale[c] + shift[c];
+      o[c] = z > 0.f ? z : z * slope;
+    }
+  }
+}
+
+// sum1 += dz, sum2 += dz * xhat, where dz is dy through the leaky ReLU.
+NNSEG_CLONES
+void gradSumRows(const float* __restrict dy, const float* __restrict conv, int64_t rows, int64_t C,
+                 const float* __restrict scale, const float* __restrict shift, const float* __restrict xs,
+                 const float* __restrict xb, float slope, double* __restrict sum1, double* __restrict sum2) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * C;
+    const float* v = conv + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      float z = v[c] * scale[c] + shift[c];
+      float dz = z > 0.f ? g[c] : g[c] * slope;
+      float xhat = v[c] * xs[c] + xb[c];
+      sum1[c] += dz;
+      sum2[c] += static_cast<double>(dz) * xhat;
+    }
+  }
+}
+
+// dconv = a * dz + b * xhat + d (per channel a, b, d).
+NNSEG_CLONES
+void gradApplyRows(const float* __restrict dy, const float* __restrict conv, int64_t rows, int64_t C,
+                   const float* __restrict scale, const float* __restrict shift, const float* __restrict xs,
+                   const float* __restrict xb, float slope, const float* __restrict a, const float* __restrict b,
+                   const float* __restrict d, float* __restrict dconv) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* g = dy + r * C;
+    const float* v = conv + r * C;
+    float* o = dconv + r * C;
+    for (int64_t c = 0; c < C; c++) {
+      float z = v[c] * scale[c] + shift[c];
+      float dz = z > 0.f ? g[c] : g[c] * slope;
+      float xhat = v[c] * xs[c] + xb[c];
+      o[c] = a[c] * dz + b[c] * xhat + d[c];
+    }
+  }
+}
+
+// Splits [0, S) into one contiguous range per thread.
+void range(int64_t S, int t, int T, int64_t& lo, int64_t& hi) {
+  int64_t per = (S + T - 1) / T;
+  lo = std::min<int64_t>(S, per * t);
+  hi = std::min<int64_t>(S, lo + per);
+}
+
+}  // namespace
+
+void normActForward(int64_t N, int64_t S, int64_t C, const float* conv, const float* gamma, const float* beta, float eps,
+                    float slope, float* out, float* mean, float* invStd) {
+  int T = std::max(1, omp_get_max_threads());
+  std::vector<double> part(static_cast<size_t>(T) * 2 * C);
+  std::vector<float> scale(C), shift(C);
+  for (int64_t n = 0; n < N; n++) {
+    const float* src = conv + n * S * C;
+    std::fill(part.begin(), part.end(), 0.0);
+#pragma omp parallel num_threads(T)
+    {
+      int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      int64_t lo, hi;
+      range(S, t, nt, lo, hi);
+      double* p = part.data() + static_cast<size_t>(t) * 2 * C;
+      if (hi > lo) sumRows(src + lo * C, hi - lo, C, p, p + C);
+    }
+    for (int64_t c = 0; c < C; c++) {
+      double s = 0, q = 0;
+      for (int t = 0; t < T; t++) {
+        s += part[t * 2 * C + c];
+        q += part[t * 2 * C + C + c];
+      }
+      double m = s / S;
+      double var = std::max(0.0, q / S - m * m);
+      double is = 1.0 / std::sqrt(var + eps);
+      mean[n * C + c] = static_cast<float>(m);
+      invStd[n * C + c] = static_cast<float>(is);
+      scale[c] = static_cast<float>(gamma[c] * is);
+      shift[c] = static_cast<float>(beta[c] - m * gamma[c] * is);
+    }
+    float* dst = out + n * S * C;
+#pragma omp parallel num_threads(T)
+    {
+      int64_t lo, hi;
+      range(S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
+      if (hi > lo) applyRows(src + lo * C, hi - lo, C, scale.data(), shift.data(), slope, dst + lo * C);
+    }
+  }
+}
+
+void normActBackward(int64_t N, int64_t S, int64_t C, const float* dy, const float* conv, const float* mean,
+                     const float* invStd, const float* gamma, const float* beta, float slope, float* dconv, float* dgamma,
+                     float* dbeta) {
+  int T = std::max(1, omp_get_max_threads());
+  std::vector<double> part(static_cast<size_t>(T) * 2 * C);
+  std::vector<double> dg(C, 0.0), db(C, 0.0);
+  std::vector<float> scale(C), shift(C), xs(C), xb(C), a(C), b(C), d(C);
+  for (int64_t n = 0; n < N; n++) {
+    const float* g = dy + n * S * C;
+    const float* v = conv + n * S * C;
+    for (int64_t c = 0; c < C; c++) {
+      double is = invStd[n * C + c], m = mean[n * C + c];
+      scale[c] = static_cast<float>(gamma[c] * is);
+      shift[c] = static_cast<float>(beta[c] - m * gamma[c] * is);
+      xs[c] = static_cast<float>(is);
+      xb[c] = static_cast<float>(-m * is);
+    }
+    std::fill(part.begin(), part.end(), 0.0);
+#pragma omp parallel num_threads(T)
+    {
+      int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      int64_t lo, hi;
+      range(S, t, nt, lo, hi);
+      double* p = part.data() + static_cast<size_t>(t) * 2 * C;
+      if (hi > lo)
+        gradSumRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, p, p + C);
+    }
+    for (int64_t c = 0; c < C; c++) {
+      double s1 = 0, s2 = 0;
+      for (int t = 0; t < T; t++) {
+        s1 += part[t * 2 * C + c];
+        s2 += part[t * 2 * C + C + c];
+      }
+      db[c] += s1;
+      dg[c] += s2;
+      double k = gamma[c] * static_cast<double>(invStd[n * C + c]);
+      a[c] = static_cast<float>(k);
+      b[c] = static_cast<float>(-k * s2 / S);
+      d[c] = static_cast<float>(-k * s1 / S);
+    }
+    float* o = dconv + n * S * C;
+#pragma omp parallel num_threads(T)
+    {
+      int64_t lo, hi;
+      range(S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
+      if (hi > lo)
+        gradApplyRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, a.data(),
+                      b.data(), d.data(), o + lo * C);
+    }
+  }
+  for (int64_t c = 0; c < C; c++) {
+    dgamma[c] = static_cast<float>(dg[c]);
+    dbeta[c] = static_cast<float>(db[c]);
+  }
+}
+
+}  // namespace nnseg
