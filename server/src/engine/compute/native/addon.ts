@@ -55,7 +55,8 @@ export function addonPath(): string {
 /** One sentence for a failed require() of the addon. */
 export function explainLoadError(file: string, err: unknown): string {
   const msg = String((err as Error)?.message ?? err).split('\n')[0];
-  if (/libdnnl/.test(msg)) return `the oneDNN library could not be loaded for ${file} (${msg}); install libdnnl2 (apt-get install libdnnl-dev) or rebuild with npm install`;
+  if (/libdnnl|cannot open shared object file/.test(msg))
+    return `a library ${path.basename(file)} needs could not be loaded (${msg}); install oneDNN (apt-get install libdnnl-dev) or rebuild with npm install`;
   if (/NODE_MODULE_VERSION|different Node\.js version|napi|invalid ELF|wrong ELF class|not a valid Win32/i.test(msg))
     return `${file} was built for another Node ABI or platform (${msg}); rebuild it with npm install`;
   if (/undefined symbol/.test(msg)) return `${file} does not match the installed oneDNN (${msg}); rebuild it with npm install`;
