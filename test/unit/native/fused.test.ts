@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CONV_NORM_ACT, CONV_NORM_ACT_GRAD, UP_CONV, UP_CONV_GRAD } from '../../../server/src/engine/compute/kernelNames';
-import { dot, rand, relErr, run, runReference, setup, skipNoNative, tf, values } from './helpers';
+import { dot, native, rand, relErr, run, runReference, setup, skipNoNative, tf, values, warnings } from './helpers';
 
 setup();
 type Tensor = import('@tensorflow/tfjs-core').Tensor;
@@ -60,16 +60,22 @@ interface FusedCase {
   k: number[];
   co: number;
   s: number | number[];
+  /** symmetric per-axis padding (PyTorch's rule) instead of tfjs 'same' */
+  pads?: number[];
 }
 const fused3d: FusedCase[] = [
   { x: [1, 5, 6, 7, 1], k: [3, 3, 3], co: 4, s: 1 },
   { x: [2, 8, 7, 6, 3], k: [3, 3, 3], co: 6, s: 2 },
   { x: [2, 4, 6, 6, 16], k: [1, 3, 3], co: 16, s: [1, 2, 2] },
   { x: [1, 5, 5, 5, 8], k: [1, 1, 1], co: 3, s: 1 },
+  { x: [2, 8, 6, 7, 2], k: [3, 3, 3], co: 4, s: 2, pads: [1, 1, 1] },
+  { x: [1, 4, 8, 6, 3], k: [1, 3, 3], co: 5, s: [1, 2, 2], pads: [0, 1, 1] },
+  { x: [2, 1, 6, 7, 3], k: [1, 3, 3], co: 4, s: 1, pads: [0, 1, 1] },
 ];
 const fused2d: FusedCase[] = [
   { x: [2, 9, 8, 3], k: [3, 3], co: 5, s: 1 },
   { x: [1, 10, 7, 4], k: [3, 3], co: 8, s: 2 },
+  { x: [2, 10, 8, 3], k: [3, 3], co: 4, s: 2, pads: [1, 1] },
 ];
 
 function fusedInputs(c: FusedCase, seed: number) {
@@ -88,10 +94,12 @@ function checkFused(c: FusedCase, seed: number) {
   const sfx = nsp === 3 ? '' : '2D';
   const names = nsp === 3 ? ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2'] : ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
   const inp = fusedInputs(c, seed);
-  const attrs = { strides: c.s, eps: EPS, slope: SLOPE };
+  const attrs = { strides: c.s, eps: EPS, slope: SLOPE, pads: c.pads };
   const [out, conv, mean, invStd] = run(CONV_NORM_ACT + sfx, inp, attrs) as Tensor[];
-  const cAttrs = { strides: c.s, pad: 'same', dilations: 1, dataFormat: nsp === 3 ? 'NDHWC' : 'NHWC' };
-  const convRef = values(tf.add(runReference(names[0], { x: inp.x, filter: inp.filter }, cAttrs), inp.bias));
+  const cAttrs = { strides: c.s, pad: c.pads ? 'valid' : 'same', dilations: 1, dataFormat: nsp === 3 ? 'NDHWC' : 'NHWC' };
+  const padSpec = [[0, 0], ...(c.pads ?? []).map((p) => [p, p]), [0, 0]] as [number, number][];
+  const xRef = c.pads ? tf.pad(inp.x, padSpec) : inp.x;
+  const convRef = values(tf.add(runReference(names[0], { x: xRef, filter: inp.filter }, cAttrs), inp.bias));
   assert.ok(relErr(values(conv), convRef) < 2e-5, `conv ${JSON.stringify(c)}`);
   const g = values(inp.gamma), b = values(inp.beta);
   const ref = normActRef(values(conv), conv.shape, g, b);
@@ -106,8 +114,9 @@ function checkFused(c: FusedCase, seed: number) {
   assert.ok(relErr(values(dgamma), gr.dgamma) < 1e-4, `dgamma ${JSON.stringify(c)}: ${relErr(values(dgamma), gr.dgamma)}`);
   assert.ok(relErr(values(dbeta), gr.dbeta) < 1e-4, `dbeta ${JSON.stringify(c)}`);
   const dconv = tf.tensor(Float32Array.from(gr.dconv), conv.shape);
-  const dxRef = runReference(names[1], { dy: dconv, filter: inp.filter }, { ...cAttrs, inputShape: inp.x.shape });
-  const dwRef = runReference(names[2], { x: inp.x, dy: dconv }, { ...cAttrs, filterShape: inp.filter.shape });
+  const dxPadded = runReference(names[1], { dy: dconv, filter: inp.filter }, { ...cAttrs, inputShape: xRef.shape });
+  const dxRef = c.pads ? tf.slice(dxPadded, padSpec.map((p) => p[0]), inp.x.shape) : dxPadded;
+  const dwRef = runReference(names[2], { x: xRef, dy: dconv }, { ...cAttrs, filterShape: inp.filter.shape });
   assert.ok(relErr(values(dx), values(dxRef)) < 1e-4, `dx ${JSON.stringify(c)}: ${relErr(values(dx), values(dxRef))}`);
   assert.ok(relErr(values(dfilter), values(dwRef)) < 1e-4, `dfilter ${JSON.stringify(c)}: ${relErr(values(dfilter), values(dwRef))}`);
   // The bias gradient of a conv followed by instance norm is zero up to rounding.
@@ -117,6 +126,28 @@ function checkFused(c: FusedCase, seed: number) {
 
 test('fused conv + norm + act (3D) forward and backward match float64 references', { skip: skipNoNative }, () => {
   fused3d.forEach((c, i) => checkFused(c, 1000 + 20 * i));
+});
+
+test('fused block falls back to the cpu kernels (explicitly padded) when oneDNN throws', { skip: skipNoNative }, () => {
+  const addon = native.addon!;
+  const saved = { f: addon.convForward, d: addon.convBackwardData, w: addon.convBackwardWeights };
+  const cases: FusedCase[] = [
+    { x: [2, 6, 5, 7, 3], k: [3, 3, 3], co: 5, s: 2, pads: [1, 1, 1] },
+    { x: [1, 3, 7, 5, 2], k: [1, 3, 3], co: 3, s: [1, 2, 2] },
+    { x: [2, 7, 6, 2], k: [3, 3], co: 3, s: 2, pads: [1, 1] },
+  ];
+  const fail = () => {
+    throw new Error('forced failure');
+  };
+  addon.convForward = fail;
+  addon.convBackwardData = fail;
+  addon.convBackwardWeights = fail;
+  try {
+    cases.forEach((c, i) => checkFused(c, 4000 + 20 * i));
+  } finally {
+    Object.assign(addon, { convForward: saved.f, convBackwardData: saved.d, convBackwardWeights: saved.w });
+  }
+  assert.ok(warnings.some((w) => /forced failure/.test(w)));
 });
 
 test('fused conv + norm + act (2D) forward and backward match float64 references', { skip: skipNoNative }, () => {

@@ -11,6 +11,7 @@ import { size } from './spec';
 
 interface FusedAttrs {
   strides?: number | number[];
+  pads?: number[];
   eps?: number;
   slope?: number;
 }
@@ -38,7 +39,7 @@ function convNormAct(ctx: NativeContext, nsp: 2 | 3, name: string): KernelFunc {
     const t = args.inputs as Record<string, TensorInfo>;
     const v = floats(be, name, { x: t.x, filter: t.filter, bias: t.bias, gamma: t.gamma, beta: t.beta });
     const a = (args.attrs ?? {}) as FusedAttrs;
-    const g: ConvGeom = { nsp, strides: a.strides ?? 1, pad: 'same' };
+    const g: ConvGeom = { nsp, strides: a.strides ?? 1, pad: 'same', pads: a.pads };
     const { y: conv, shape } = runForward(ctx, be, g, t.x, v.x, t.filter, v.filter, v.bias);
     const N = shape[0], C = shape[shape.length - 1], S = size(shape) / (N * C);
     const out = new Float32Array(conv.length), mean = new Float32Array(N * C), invStd = new Float32Array(N * C);
@@ -60,7 +61,7 @@ function convNormActGrad(ctx: NativeContext, nsp: 2 | 3, name: string): KernelFu
       dy: t.dy, x: t.x, filter: t.filter, conv: t.conv, mean: t.mean, invStd: t.invStd, gamma: t.gamma, beta: t.beta,
     });
     const a = (args.attrs ?? {}) as FusedAttrs;
-    const g: ConvGeom = { nsp, strides: a.strides ?? 1, pad: 'same' };
+    const g: ConvGeom = { nsp, strides: a.strides ?? 1, pad: 'same', pads: a.pads };
     const shape = t.conv.shape;
     const N = shape[0], C = shape[shape.length - 1], S = size(shape) / (N * C);
     const dconv = dconvScratch(v.conv.length);

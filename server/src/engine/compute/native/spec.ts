@@ -25,7 +25,7 @@ export interface ConvDims {
 export function dimsFrom3D(i: Conv3DInfo): ConvDims | string {
   if (i.dilationDepth !== 1 || i.dilationHeight !== 1 || i.dilationWidth !== 1) return 'dilated convolution';
   const p = i.padInfo;
-  return checked({
+  return checkedDims({
     nsp: 3, N: i.batchSize, Ci: i.inChannels, Co: i.outChannels,
     inS: [i.inDepth, i.inHeight, i.inWidth],
     k: [i.filterDepth, i.filterHeight, i.filterWidth],
@@ -40,7 +40,7 @@ export function dimsFrom2D(i: Conv2DInfo): ConvDims | string {
   if (i.dataFormat !== 'channelsLast') return 'NCHW data format';
   if (i.dilationHeight !== 1 || i.dilationWidth !== 1) return 'dilated convolution';
   const p = i.padInfo;
-  return checked({
+  return checkedDims({
     nsp: 2, N: i.batchSize, Ci: i.inChannels, Co: i.outChannels,
     inS: [i.inHeight, i.inWidth],
     k: [i.filterHeight, i.filterWidth],
@@ -51,7 +51,7 @@ export function dimsFrom2D(i: Conv2DInfo): ConvDims | string {
   });
 }
 
-function checked(d: ConvDims): ConvDims | string {
+export function checkedDims(d: ConvDims): ConvDims | string {
   for (let a = 0; a < d.nsp; a++) {
     if (d.pl[a] < 0 || d.pr[a] < 0) return `negative padding (${d.pl[a]}, ${d.pr[a]}) from tfjs's 'same' rule`;
     const span = d.inS[a] + d.pl[a] + d.pr[a] - d.k[a];
