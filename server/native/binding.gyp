@@ -6,7 +6,8 @@
         "src/addon.cc",
         "src/conv.cc",
         "src/norm_act.cc",
-        "src/jobs.cc"
+        "src/jobs.cc",
+        "src/elementwise.cc"
       ],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fopenmp", "-fvisibility=hidden"],

@@ -1,9 +1,11 @@
 #include "jobs.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "common.h"
 #include "conv.h"
+#include "elementwise.h"
 #include "norm_act.h"
 
 namespace nnseg {
@@ -103,6 +105,93 @@ void opConvNormActGrad(Job& j) {
                       arr(j, 10, c.Co, "dbias"));
 }
 
+// The last element a strided walk over `shape` reaches, plus one (strides must be >= 0).
+size_t extent(int rank, const int32_t* shape, const int32_t* st, int64_t offset) {
+  int64_t e = offset;
+  for (int d = 0; d < rank; d++) {
+    if (shape[d] <= 0 || st[d] < 0) throw std::invalid_argument("strided spec: sizes must be positive and strides >= 0");
+    e += static_cast<int64_t>(shape[d] - 1) * st[d];
+  }
+  return static_cast<size_t>(e + 1);
+}
+
+std::vector<int64_t> i64(const int32_t* p, int n) { return std::vector<int64_t>(p, p + n); }
+
+void needSpec(Job& j, size_t n, const char* what) {
+  if (j.spec.size() < n) throw std::invalid_argument(std::string(what) + " spec is too short");
+}
+
+// binary([op, rank, shape x rank, aStrides x rank, bStrides x rank], a, b, out)
+void opBinary(Job& j) {
+  needSpec(j, 2, "binary");
+  int op = j.spec[0], rank = j.spec[1];
+  if (op < 0 || op > 6 || rank < 1 || rank > 16) throw std::invalid_argument("binary spec: bad op or rank");
+  needSpec(j, 2 + 3 * static_cast<size_t>(rank), "binary");
+  const int32_t* sh = j.spec.data() + 2;
+  size_t n = 1;
+  for (int d = 0; d < rank; d++) n *= static_cast<size_t>(std::max(sh[d], 0));
+  float* a = arr(j, 0, extent(rank, sh, sh + rank, 0), "a");
+  float* b = arr(j, 1, extent(rank, sh, sh + 2 * rank, 0), "b");
+  float* out = arr(j, 2, n, "out");
+  auto shape = i64(sh, rank), as = i64(sh + rank, rank), bs = i64(sh + 2 * rank, rank);
+  binary(static_cast<BinaryOp>(op), rank, shape.data(), as.data(), bs.data(), a, b, out);
+}
+
+// unary([op], x, out, alpha)
+void opUnary(Job& j) {
+  needSpec(j, 1, "unary");
+  int op = j.spec[0];
+  if (op < 0 || op > 11) throw std::invalid_argument("unary spec: bad op");
+  if (j.arrays.size() < 2 || !j.arrays[0]) throw std::invalid_argument("unary: x must be a Float32Array");
+  size_t n = j.lengths[0];
+  unary(static_cast<UnaryOp>(op), static_cast<int64_t>(n), arr(j, 0, n, "x"), arr(j, 1, n, "out"),
+        j.nums.empty() ? 0.f : static_cast<float>(j.nums[0]));
+}
+
+// reduce([op, O, R, I], x, out)
+void opReduce(Job& j) {
+  needSpec(j, 4, "reduce");
+  int op = j.spec[0];
+  int64_t O = j.spec[1], R = j.spec[2], I = j.spec[3];
+  if (op < 0 || op > 3 || O <= 0 || R <= 0 || I <= 0) throw std::invalid_argument("reduce spec: bad op or sizes");
+  reduce(static_cast<ReduceOp>(op), O, R, I, arr(j, 0, O * R * I, "x"), arr(j, 1, O * I, "out"));
+}
+
+// softmax([rows, C], x, out)
+void opSoftmax(Job& j) {
+  needSpec(j, 2, "softmax");
+  int64_t rows = j.spec[0], C = j.spec[1];
+  if (rows <= 0 || C <= 0) throw std::invalid_argument("softmax spec: sizes must be positive");
+  softmax(rows, C, arr(j, 0, rows * C, "x"), arr(j, 1, rows * C, "out"));
+}
+
+// copy([rank, shape x rank, inStrides x rank, outStrides x rank, inOffset, outOffset], in, out)
+void opCopy(Job& j) {
+  needSpec(j, 1, "copy");
+  int rank = j.spec[0];
+  if (rank < 1 || rank > 16) throw std::invalid_argument("copy spec: bad rank");
+  needSpec(j, 3 + 3 * static_cast<size_t>(rank), "copy");
+  const int32_t* sh = j.spec.data() + 1;
+  int64_t inOff = sh[3 * rank], outOff = sh[3 * rank + 1];
+  if (inOff < 0 || outOff < 0) throw std::invalid_argument("copy spec: offsets must be >= 0");
+  if (j.arrays.size() < 2 || !j.arrays[0] || !j.arrays[1]) throw std::invalid_argument("copy: in and out must be Float32Arrays");
+  if (extent(rank, sh, sh + rank, inOff) > j.lengths[0]) throw std::invalid_argument("copy: the source region is out of bounds");
+  if (extent(rank, sh, sh + 2 * rank, outOff) > j.lengths[1]) throw std::invalid_argument("copy: the target region is out of bounds");
+  auto shape = i64(sh, rank), is = i64(sh + rank, rank), os = i64(sh + 2 * rank, rank);
+  stridedCopy(rank, shape.data(), is.data(), os.data(), inOff, outOff, j.arrays[0], j.arrays[1]);
+}
+
+// addN([n], out, in0, in1, ...)
+void opAddN(Job& j) {
+  needSpec(j, 1, "addN");
+  int64_t n = j.spec[0];
+  if (n <= 0 || j.arrays.size() < 2) throw std::invalid_argument("addN: needs n > 0, out and at least one input");
+  float* out = arr(j, 0, n, "out");
+  std::vector<const float*> in;
+  for (size_t i = 1; i < j.arrays.size(); i++) in.push_back(arr(j, i, n, "input"));
+  addN(n, in, out);
+}
+
 }  // namespace
 
 const std::vector<OpDef>& opTable() {
@@ -114,6 +203,12 @@ const std::vector<OpDef>& opTable() {
       {"normActBackward", opNormActBackward},
       {"convNormAct", opConvNormAct},
       {"convNormActGrad", opConvNormActGrad},
+      {"binary", opBinary},
+      {"unary", opUnary},
+      {"reduce", opReduce},
+      {"softmax", opSoftmax},
+      {"copy", opCopy},
+      {"addN", opAddN},
   };
   return t;
 }

@@ -8,9 +8,8 @@ import { loadNative, type NativePath } from '../../../server/src/engine/compute/
 
 export { tf };
 
-const referenceNames = ['Conv3D', 'Conv3DBackpropInputV2', 'Conv3DBackpropFilterV2', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'];
-const reference = new Map<string, tf.KernelFunc>();
-for (const n of referenceNames) reference.set(n, tf.getKernel(n, 'cpu')!.kernelFunc);
+// Every cpu kernel as tfjs ships it, taken before the native ones replace them.
+const reference = new Map<string, tf.KernelFunc>(tf.getKernelsForBackend('cpu').map((k) => [k.kernelName, k.kernelFunc]));
 
 export const warnings: string[] = [];
 export const native: NativePath = loadNative({ warn: (m) => warnings.push(m) });
@@ -27,9 +26,14 @@ export function setup(): void {
 
 /** Runs the cpu backend's original kernel (tfjs's reference implementation). */
 export function runReference(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor {
-  const backend = tf.backend();
-  const info = reference.get(name)!({ inputs, backend, attrs: attrs as tf.NamedAttrMap }) as tf.TensorInfo;
-  return tf.engine().makeTensorFromTensorInfo(info);
+  return runReferenceAll(name, inputs, attrs)[0];
+}
+
+export function runReferenceAll(name: string, inputs: Record<string, tf.Tensor> | tf.Tensor[], attrs: object): tf.Tensor[] {
+  const k = reference.get(name);
+  if (!k) throw new Error(`the cpu backend has no ${name} kernel`);
+  const r = k({ inputs: inputs as tf.NamedTensorInfoMap, backend: tf.backend(), attrs: attrs as tf.NamedAttrMap });
+  return (Array.isArray(r) ? r : [r]).map((t) => tf.engine().makeTensorFromTensorInfo(t));
 }
 
 export function run(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor | tf.Tensor[] {

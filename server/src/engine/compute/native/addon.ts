@@ -28,6 +28,17 @@ export interface NativeAddon {
     invStd: Float32Array, gamma: Float32Array, beta: Float32Array, dx: Float32Array, dw: Float32Array,
     dbias: Float32Array, dgamma: Float32Array, dbeta: Float32Array, slope: number,
   ): void;
+  /** spec: [op, rank, shape x rank, aStrides x rank, bStrides x rank]; ops Add Sub Mul Div Max Min SquaredDiff. */
+  binary(spec: Int32Array, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** spec: [op]; ops Exp Log Neg Sqrt Square Abs Relu LeakyRelu Sigmoid Reciprocal Rsqrt Tanh. */
+  unary(spec: Int32Array, x: Float32Array, out: Float32Array, alpha: number): void;
+  /** spec: [op, O, R, I]: x as [O, R, I] reduced over R; ops Sum Max Min Mean. */
+  reduce(spec: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** spec: [rows, C]: softmax over the last axis. */
+  softmax(spec: Int32Array, x: Float32Array, out: Float32Array): void;
+  /** spec: [rank, shape x rank, inStrides x rank, outStrides x rank, inOffset, outOffset]. */
+  copy(spec: Int32Array, src: Float32Array, dst: Float32Array): void;
+  addN(spec: Int32Array, out: Float32Array, ...inputs: Float32Array[]): void;
   info(): { version: string; hash: string; isa: string; threads: number; cores: number; runtime: string };
   setThreads(n: number): void;
   implName(kind: 0 | 1 | 2, spec: Int32Array): string;

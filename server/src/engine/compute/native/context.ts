@@ -4,6 +4,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './addon';
+import type { BufferPool } from './pool';
 
 export type Tf = typeof tfc;
 export type TensorInfo = tfc.TensorInfo;
@@ -25,6 +26,8 @@ export interface NativeContext {
   warn(key: string, message: string): void;
   /** Shapes the addon threw on once (not retried). */
   failed: Set<string>;
+  /** Output buffers: reused after tfjs disposes their tensors; every element must be written. */
+  pool: BufferPool;
 }
 
 /** The Float32Array behind a cpu-backend tensor, or null when it is not float32 on this backend. */
@@ -41,9 +44,10 @@ export function callOriginal(ctx: NativeContext, name: string, args: KernelArgs)
 }
 
 /** A cpu kernel's single output, as a Float32Array the caller now owns (the tensor info is dropped). */
-export function takeValues(backend: CpuBackend, t: TensorInfo): Float32Array {
+export function takeValues(ctx: NativeContext, backend: CpuBackend, t: TensorInfo): Float32Array {
   const v = f32(backend, t);
   if (!v) throw new Error('nnseg native: the fallback kernel returned a non-float32 tensor');
+  ctx.pool.escape(v); // it lives on under a new tensor, so its buffer must not be recycled now
   backend.disposeData(t.dataId, true);
   return v;
 }

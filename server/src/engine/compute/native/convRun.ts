@@ -112,18 +112,18 @@ export function runForward(
 ): { y: Float32Array; shape: number[] } {
   const { dims, outShape } = convDims(ctx, g, x.shape, w.shape);
   const names = kernelNames(g.nsp);
-  const y = new Float32Array(size(outShape));
+  const y = ctx.pool.alloc(size(outShape));
   if (tryNative(ctx, names.fwd, dims, (spec) => ctx.addon.convForward(spec, xv, wv, bias, y))) return { y, shape: outShape };
   let out: Float32Array;
   if (g.pads) {
     const xp = padded(xv, x.shape, g.pads);
     const xi = be.makeTensorInfo(xp.shape, 'float32', xp.v);
     try {
-      out = takeValues(be, callOriginal(ctx, names.fwd, { inputs: { x: xi, filter: w }, backend: be, attrs: origAttrs(g) as never }) as TensorInfo);
+      out = takeValues(ctx, be, callOriginal(ctx, names.fwd, { inputs: { x: xi, filter: w }, backend: be, attrs: origAttrs(g) as never }) as TensorInfo);
     } finally {
       be.disposeData(xi.dataId, true);
     }
-  } else out = takeValues(be, callOriginal(ctx, names.fwd, { inputs: { x, filter: w }, backend: be, attrs: origAttrs(g) as never }) as TensorInfo);
+  } else out = takeValues(ctx, be, callOriginal(ctx, names.fwd, { inputs: { x, filter: w }, backend: be, attrs: origAttrs(g) as never }) as TensorInfo);
   if (bias) {
     const C = bias.length;
     for (let i = 0; i < out.length; i += C) for (let c = 0; c < C; c++) out[i + c] += bias[c];
@@ -138,17 +138,17 @@ export function runBackwardData(
 ): Float32Array {
   const { dims } = convDims(ctx, g, inputShape, w.shape);
   const names = kernelNames(g.nsp);
-  const dx = new Float32Array(size(inputShape));
+  const dx = ctx.pool.alloc(size(inputShape));
   if (tryNative(ctx, names.bwdData, dims, (spec) => ctx.addon.convBackwardData(spec, dyv, wv, dx))) return dx;
   const dy = dyInfo ?? be.makeTensorInfo(dyShape, 'float32', dyv);
   try {
     if (g.pads) {
       const ps = inputShape.map((d, a) => (a >= 1 && a <= g.nsp ? d + 2 * g.pads![a - 1] : d));
       const r = callOriginal(ctx, names.bwdData, { inputs: { dy, filter: w }, backend: be, attrs: { ...origAttrs(g), inputShape: ps } as never });
-      return cropped(takeValues(be, r as TensorInfo), ps, g.pads);
+      return cropped(takeValues(ctx, be, r as TensorInfo), ps, g.pads);
     }
     const r = callOriginal(ctx, names.bwdData, { inputs: { dy, filter: w }, backend: be, attrs: { ...origAttrs(g), inputShape } as never });
-    return takeValues(be, r as TensorInfo);
+    return takeValues(ctx, be, r as TensorInfo);
   } finally {
     if (!dyInfo) be.disposeData(dy.dataId, true);
   }
@@ -161,7 +161,7 @@ export function runBackwardWeights(
 ): { dw: Float32Array; dbias: Float32Array | null } {
   const { dims } = convDims(ctx, g, x.shape, filterShape);
   const names = kernelNames(g.nsp);
-  const dw = new Float32Array(size(filterShape));
+  const dw = ctx.pool.alloc(size(filterShape));
   const Co = filterShape[filterShape.length - 1];
   const dbias = wantBias ? new Float32Array(Co) : null;
   if (tryNative(ctx, names.bwdWeights, dims, (spec) => ctx.addon.convBackwardWeights(spec, xv, dyv, dw, dbias))) return { dw, dbias };
@@ -175,7 +175,7 @@ export function runBackwardWeights(
       for (let i = 0; i < dyv.length; i += Co) for (let c = 0; c < Co; c++) acc[c] += dyv[i + c];
       dbias.set(acc);
     }
-    return { dw: takeValues(be, r as TensorInfo), dbias };
+    return { dw: takeValues(ctx, be, r as TensorInfo), dbias };
   } finally {
     if (!dyInfo) be.disposeData(dy.dataId, true);
     if (xp) be.disposeData(xi.dataId, true);

@@ -42,7 +42,7 @@ function convNormAct(ctx: NativeContext, nsp: 2 | 3, name: string): KernelFunc {
     const g: ConvGeom = { nsp, strides: a.strides ?? 1, pad: 'same', pads: a.pads };
     const { y: conv, shape } = runForward(ctx, be, g, t.x, v.x, t.filter, v.filter, v.bias);
     const N = shape[0], C = shape[shape.length - 1], S = size(shape) / (N * C);
-    const out = new Float32Array(conv.length), mean = new Float32Array(N * C), invStd = new Float32Array(N * C);
+    const out = ctx.pool.alloc(conv.length), mean = new Float32Array(N * C), invStd = new Float32Array(N * C);
     ctx.addon.normActForward(Int32Array.of(N, S, C), conv, v.gamma, v.beta, out, mean, invStd, a.eps ?? 1e-5, a.slope ?? 0.01);
     return [
       be.makeTensorInfo(shape, 'float32', out),

@@ -10,9 +10,11 @@
  */
 import * as os from 'node:os';
 import { loadAddon, type NativeAddon } from './addon';
-import type { KernelFunc, NativeContext, Tf } from './context';
+import type { CpuBackend, KernelFunc, NativeContext, Tf } from './context';
 import { convKernels } from './convKernels';
+import { eltKernels } from './eltKernels';
 import { fusedKernels } from './fusedKernels';
+import { BufferPool } from './pool';
 
 export type { NativeAddon } from './addon';
 
@@ -21,6 +23,10 @@ export interface NativeOptions {
   threads?: number;
   /** Where one-time warnings go (a shape oneDNN rejects falls back to the cpu kernel); default console.warn. */
   warn?: (message: string) => void;
+  /** Also replace the elementwise, reduction, softmax and data-movement kernels (default true). */
+  elementwise?: boolean;
+  /** Most memory (MB) kept for reusing freed output buffers; 0 disables reuse. Default: 1/4 of RAM, at most 2048. */
+  poolMB?: number;
 }
 
 export interface NativePath {
@@ -37,6 +43,8 @@ export interface NativePath {
   /** Replaces the cpu backend's conv kernels and adds the custom kernels; idempotent per tf instance. */
   registerKernels(tf: Tf): void;
   setThreads(n: number): void;
+  /** Bytes of freed output buffers held for reuse (0 before registerKernels). */
+  idleBytes(): number;
   /** The raw ops, synchronous and `...Async` (worker thread, promise); null when unavailable. */
   addon: NativeAddon | null;
 }
@@ -65,9 +73,14 @@ function selfTest(addon: NativeAddon): string | null {
 
 const registered = new WeakSet<object>();
 
+function poolBytes(mb: number | undefined): number {
+  if (mb !== undefined) return Math.max(0, mb) * 2 ** 20;
+  return Math.min(2048 * 2 ** 20, os.totalmem() / 4);
+}
+
 export function loadNative(options: NativeOptions = {}): NativePath {
   const unavailable = (reason: string): NativePath => ({
-    available: false, reason, addon: null, registerKernels: () => { throw new Error(`native kernels unavailable: ${reason}`); }, setThreads: () => {},
+    available: false, reason, addon: null, idleBytes: () => 0, registerKernels: () => { throw new Error(`native kernels unavailable: ${reason}`); }, setThreads: () => {},
   });
   if (process.env.NNSEG_NATIVE === '0') return unavailable('the native path is disabled by NNSEG_NATIVE=0');
   loaded ??= loadAddon();
@@ -83,6 +96,7 @@ export function loadNative(options: NativeOptions = {}): NativePath {
   const warned = new Set<string>();
   const warn = options.warn ?? ((m: string) => console.warn(`nnseg: ${m}`));
   const info = addon.info();
+  let pool: BufferPool | null = null;
   return {
     available: true,
     version: info.version,
@@ -90,24 +104,32 @@ export function loadNative(options: NativeOptions = {}): NativePath {
     threads: info.threads,
     file,
     addon,
+    idleBytes: () => pool?.idleBytes ?? 0,
     setThreads: (n: number) => addon.setThreads(n > 0 ? Math.floor(n) : os.availableParallelism()),
     registerKernels(tf: Tf) {
       if (registered.has(tf)) return;
       require('@tensorflow/tfjs-backend-cpu');
+      pool = new BufferPool(poolBytes(options.poolMB));
+      const backend = tf.findBackend('cpu');
+      if (backend && pool.maxBytes > 0) pool.install(backend as unknown as CpuBackend);
       const ctx: NativeContext = {
-        tf, addon, original: new Map<string, KernelFunc>(), failed: new Set<string>(),
+        tf, addon, original: new Map<string, KernelFunc>(), failed: new Set<string>(), pool,
         warn: (key, message) => {
           if (warned.has(key)) return;
           warned.add(key);
           warn(message);
         },
       };
-      const standard = convKernels(ctx);
-      for (const name of Object.keys(standard)) {
+      const standard = { ...convKernels(ctx), ...(options.elementwise === false ? {} : eltKernels(ctx)) };
+      const replace: Record<string, KernelFunc> = fusedKernels(ctx);
+      for (const [name, kernelFunc] of Object.entries(standard)) {
+        // Standard kernels are only replaced where the cpu backend has one to fall back to.
         const k = tf.getKernel(name, 'cpu');
-        if (k) ctx.original.set(name, k.kernelFunc);
+        if (!k) continue;
+        ctx.original.set(name, k.kernelFunc);
+        replace[name] = kernelFunc;
       }
-      for (const [name, kernelFunc] of Object.entries({ ...standard, ...fusedKernels(ctx) })) {
+      for (const [name, kernelFunc] of Object.entries(replace)) {
         if (tf.getKernel(name, 'cpu')) tf.unregisterKernel(name, 'cpu');
         tf.registerKernel({ kernelName: name, backendName: 'cpu', kernelFunc });
       }
