@@ -14,7 +14,12 @@
 /**
  * Fused conv + bias + instance norm (affine) + leaky ReLU, forward.
  * inputs:  x [N,D,H,W,Ci], filter [kd,kh,kw,Ci,Co], bias [Co], gamma [Co], beta [Co]
- * attrs:   { strides: [sd,sh,sw], eps: number (1e-5), slope: number (0.01) }  ('same' padding, tfjs rule)
+ * attrs:   { strides: [sd,sh,sw], eps: number (1e-5), slope: number (0.01), pads?: [pd,ph,pw] }
+ *          pads absent: 'same' padding by tfjs's rule. pads present: symmetric zero padding of pads[i] on
+ *          both sides of axis i, output size floor((in + 2p - k) / s) + 1 (PyTorch's Conv3d(padding=p) rule,
+ *          which nnU-Net uses: p = (k-1)/2). The two differ only for stride 2 on even sizes; the network
+ *          always passes pads so its weights and outputs match PyTorch's PlainConvUNet.
+ *          D = 1 with kd = 1 is valid (the 2D configuration runs as 3D with one slice).
  * outputs: out [N,D',H',W',Co] (activated), conv [N,D',H',W',Co] (conv + bias, before the norm),
  *          mean [N,Co], invStd [N,Co]
  * 2D variant: the same names with the `2D` suffix and NHWC / HWIO layouts.
@@ -32,7 +37,7 @@ export const CONV_NORM_ACT_GRAD = 'NnsegConvNormActGrad';
 /**
  * Transposed convolution with kernel 2 and stride 2 on every pooled axis (the U-Net's upsampling).
  * inputs:  x [N,D,H,W,Ci], filter [kd,kh,kw,Co,Ci] (tf.conv3dTranspose's layout)
- * attrs:   { strides: [sd,sh,sw] } (each 1 or 2, equal to the kernel size on that axis)
+ * attrs:   { strides: [sd,sh,sw] } (each 1 or 2, equal to the kernel size on that axis); no bias (the op adds it)
  * outputs: y [N,D*sd,H*sh,W*sw,Co]
  */
 export const UP_CONV = 'NnsegUpConv';

@@ -1,0 +1,26 @@
+/**
+ * Where the compute layer reports what it chose and what it could not do. The CLI and the job host
+ * replace the sink; by default warnings go to stderr so a fallback is never silent.
+ */
+export type ComputeLogSink = (level: 'info' | 'warn', message: string) => void;
+
+let sink: ComputeLogSink = (level, message) => {
+  if (level === 'warn') process.stderr.write(`nnseg: ${message}\n`);
+};
+
+export function setComputeLog(next: ComputeLogSink): void {
+  sink = next;
+}
+
+export function computeLog(level: 'info' | 'warn', message: string): void {
+  sink(level, message);
+}
+
+const warned = new Set<string>();
+
+/** Warns once per key for the life of the process (a fallback would otherwise warn every step). */
+export function warnOnce(key: string, message: string): void {
+  if (warned.has(key)) return;
+  warned.add(key);
+  sink('warn', message);
+}
