@@ -1,7 +1,35 @@
 import * as vscode from 'vscode';
+import { commandTable } from './commands';
+import { createBackend, readSettings } from './languageClient';
+import { JobTracker } from './jobs/tracker';
+import { registerJobUi } from './jobs/ui';
+import { CancelJobRequest, DidChangeSettingsNotification } from '../../server/src/protocol';
+import type { LanguageClient } from 'vscode-languageclient/node';
 
-export async function activate(_context: vscode.ExtensionContext): Promise<void> {
-  // Filled in by the backbone: language client, commands, job UI, viewer.
+let client: LanguageClient | undefined;
+
+/** The thin client: start the backend, register commands and the job UI. All heavy work is in the backend. */
+export async function activate(context: vscode.ExtensionContext): Promise<{ client: LanguageClient; tracker: JobTracker }> {
+  const log = vscode.window.createOutputChannel('nnSeg', { log: true });
+  const tracker = new JobTracker();
+  client = createBackend(context, tracker, log);
+  const c = client;
+  context.subscriptions.push(log, tracker, registerJobUi(tracker, log, async (id) => void (await c.sendRequest(CancelJobRequest, { id }))));
+  for (const [id, handler] of Object.entries(commandTable({ client: c, tracker, log }))) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, handler));
+  }
+  const pushSettings = () => {
+    if (c.isRunning()) void c.sendNotification(DidChangeSettingsNotification, { settings: readSettings(), trusted: vscode.workspace.isTrusted });
+  };
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('nnseg') && pushSettings()),
+    vscode.workspace.onDidGrantWorkspaceTrust(pushSettings),
+  );
+  await c.start();
+  log.info(`nnSeg backend started (${context.extension.packageJSON.version}); workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: language features only'}.`);
+  return { client: c, tracker };
 }
 
-export async function deactivate(): Promise<void> {}
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+}

@@ -78,6 +78,12 @@ function oneSentence(err: unknown): string {
   return `internal error: ${msg} (run again with --debug for details)`;
 }
 
+// `nnseg ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 if (require.main === module) {
   runCli(process.argv.slice(2)).then(
     (code) => {

@@ -1,14 +1,19 @@
-import { NotAvailableError } from '../util/errors';
 import type { CliCommand } from './command';
 
 const command: CliCommand = {
   name: 'lsp',
-  summary: 'not available yet',
-  usage: 'nnseg lsp',
-  options: {},
+  summary: 'Run the language server (--stdio) for any LSP editor',
+  usage: 'nnseg lsp --stdio | --node-ipc | --socket=PORT',
+  // The transport flags are read by vscode-languageserver itself from process.argv.
+  options: { stdio: { type: 'boolean' }, 'node-ipc': { type: 'boolean' }, socket: { type: 'string' }, clientProcessId: { type: 'string' } },
   allowPositionals: true,
   async run() {
-    throw new NotAvailableError('nnseg lsp');
+    // stdout is the protocol channel under --stdio: nothing else may write to it.
+    console.log = console.info = (...a: unknown[]) => console.error(...a);
+    const { startServer } = require('../lsp/server') as typeof import('../lsp/server');
+    startServer();
+    // The connection keeps the process alive; it exits when the client sends exit or goes away.
+    return new Promise<number>(() => {});
   },
 };
 export default command;

@@ -3,7 +3,7 @@
  * Client and server both import these constants; neither redeclares a message shape.
  * Method names are namespaced `nnseg/...` so they never collide with LSP's own.
  */
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0, type Diagnostic } from 'vscode-languageserver-protocol';
 
 export const LANGUAGE_ID = 'nnseg-config';
 /** Experiment configs are recognised by file name, whatever languageId the editor sends. */
@@ -18,7 +18,7 @@ export type JobKind =
   | 'predict'
   | 'evaluate'
   | 'compare'
-  | 'sleep';
+  | 'selftest';
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -75,15 +75,27 @@ export type JobEvent =
 
 export interface ServerInfo {
   version: string;
-  backend?: string;
   jobsAllowed: boolean;
   storageDir: string;
+  /** The backend process id (the client shows it when the backend dies). */
+  pid: number;
+}
+
+export interface CheckConfigParams {
+  uri: string;
+}
+
+export interface CheckConfigResult {
+  errors: number;
+  warnings: number;
+  diagnostics: Diagnostic[];
 }
 
 export const StartJobRequest = new RequestType<StartJobParams, StartJobResult, void>('nnseg/startJob');
 export const CancelJobRequest = new RequestType<CancelJobParams, { cancelled: boolean }, void>('nnseg/cancelJob');
-export const ListJobsRequest = new RequestType<void, ListJobsResult, void>('nnseg/listJobs');
-export const ServerInfoRequest = new RequestType<void, ServerInfo, void>('nnseg/serverInfo');
+export const ListJobsRequest = new RequestType0<ListJobsResult, void>('nnseg/listJobs');
+export const ServerInfoRequest = new RequestType0<ServerInfo, void>('nnseg/serverInfo');
+export const CheckConfigRequest = new RequestType<CheckConfigParams, CheckConfigResult, void>('nnseg/checkConfig');
 export const JobEventNotification = new NotificationType<JobEvent>('nnseg/jobEvent');
 
 /** Options the client passes at initialize (initializationOptions). */
@@ -93,6 +105,8 @@ export interface InitOptions {
   /** Extension global storage: logs and job state live here, never in the user's repository. */
   storageDir?: string;
   settings?: NnsegSettings;
+  /** The client shows job progress itself (VS Code): the server then sends no LSP work-done progress. */
+  ownProgressUi?: boolean;
 }
 
 export interface NnsegSettings {
@@ -106,3 +120,28 @@ export interface NnsegSettings {
 export const DidChangeSettingsNotification = new NotificationType<{ settings: NnsegSettings; trusted: boolean }>(
   'nnseg/didChangeSettings',
 );
+
+/** Header check and summary of an image file, done by the backend's NIfTI reader (the viewer shows its error). */
+export interface InspectImageParams {
+  /** File system path or file URI. */
+  path: string;
+  /** Also read the voxels (slower): to explain a file the viewer could not parse. */
+  full?: boolean;
+}
+
+export interface InspectImageResult {
+  ok: boolean;
+  /** The backend's one-sentence error (NiftiError message) when ok is false. */
+  error?: string;
+  /** NIfTI dims in file order, spacing in mm, datatype name, orientation code, when ok. */
+  dims?: number[];
+  pixdim?: number[];
+  datatype?: string;
+  orientation?: string;
+  /** Label names by value: from a TotalSegmentator-style header extension or the dataset.json found above the file. */
+  labelNames?: Record<string, string>;
+  /** True when the image looks like a label map (integer type with few distinct values, or intent NIFTI_INTENT_LABEL). */
+  isLabelMap?: boolean;
+}
+
+export const InspectImageRequest = new RequestType<InspectImageParams, InspectImageResult, void>('nnseg/inspectImage');

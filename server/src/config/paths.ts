@@ -1,0 +1,63 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { NnsegSettings } from '../protocol';
+
+/** Where a config's relative paths are looked up, and which folders its paths may point into. */
+export interface PathContext {
+  configFile: string;
+  /** Workspace folders (the editor's), or the current directory for the CLI. */
+  workspaceFolders: string[];
+  settings?: NnsegSettings;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface DataRoots {
+  raw?: string;
+  preprocessed?: string;
+  results?: string;
+}
+
+/** nnseg.* settings first, then nnU-Net's environment variables. */
+export function dataRoots(ctx: Pick<PathContext, 'settings' | 'env'>): DataRoots {
+  const env = ctx.env ?? process.env;
+  const pick = (s: string | undefined, e: string | undefined) => (s && s.trim()) || (e && e.trim()) || undefined;
+  return {
+    raw: pick(ctx.settings?.rawDir, env.nnUNet_raw),
+    preprocessed: pick(ctx.settings?.preprocessedDir, env.nnUNet_preprocessed),
+    results: pick(ctx.settings?.resultsDir, env.nnUNet_results),
+  };
+}
+
+function real(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+/** Folders a config may point into: the workspace folders and the configured data folders. */
+export function allowedRoots(ctx: PathContext): string[] {
+  const roots = ctx.workspaceFolders.length ? [...ctx.workspaceFolders] : [path.dirname(ctx.configFile)];
+  const d = dataRoots(ctx);
+  for (const r of [d.raw, d.preprocessed, d.results]) if (r) roots.push(r);
+  return roots.map(real);
+}
+
+export function isInside(p: string, roots: string[]): boolean {
+  const target = real(p);
+  return roots.some((r) => target === r || target.startsWith(r.endsWith(path.sep) ? r : r + path.sep));
+}
+
+/**
+ * Resolves a path written in a config: absolute as is; relative against the config's folder, then (for
+ * the dataset) against the raw data folder. Returns every candidate tried, for the error message.
+ */
+export function resolveConfigPath(p: string, ctx: PathContext, root?: keyof DataRoots): { path: string; exists: boolean; tried: string[] } {
+  if (path.isAbsolute(p)) return { path: p, exists: fs.existsSync(p), tried: [p] };
+  const tried = [path.resolve(path.dirname(ctx.configFile), p)];
+  const base = root ? dataRoots(ctx)[root] : undefined;
+  if (base) tried.push(path.resolve(base, p));
+  const hit = tried.find((t) => fs.existsSync(t));
+  return { path: hit ?? tried[0], exists: hit !== undefined, tried };
+}

@@ -1,0 +1,269 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { JobEvent, JobInfo, JobKind, LogLevel, NnsegSettings } from '../protocol';
+import { writeFileAtomicSync } from '../util/atomic';
+import { jobKinds, type JobSpec } from './kinds';
+import type { ChildMessage, ParentMessage } from './ipc';
+
+export interface QueueOptions {
+  /** Extension storage: jobs.json and one folder per job (log, scratch). Never the user's repository. */
+  storageDir: string;
+  /** The job process entry; defaults to the compiled child.js beside this file. */
+  childModule?: string;
+  /** Seconds between a cancel request and SIGKILL. */
+  killAfterSeconds?: number;
+  /** Extra Node flags for job processes (e.g. --max-old-space-size). */
+  execArgv?: string[];
+}
+
+export interface EnqueueRequest {
+  kind: JobKind;
+  configFile?: string;
+  params?: Record<string, unknown>;
+  settings?: NnsegSettings;
+  workspaceFolders?: string[];
+  title?: string;
+}
+
+type Listener = (e: JobEvent) => void;
+
+const HISTORY = 50;
+
+/**
+ * One compute job at a time, in a child process; the rest wait in order. Reports every change as a
+ * JobEvent, keeps a log file per job and the job list in jobs.json, so a restarted backend can say what
+ * happened to the job that was running when it died.
+ */
+export class JobQueue {
+  private readonly jobs: JobInfo[] = [];
+  private readonly specs = new Map<string, JobSpec>();
+  private readonly listeners = new Set<Listener>();
+  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; settled: boolean };
+  private readonly stateFile: string;
+
+  constructor(private readonly opts: QueueOptions) {
+    fs.mkdirSync(opts.storageDir, { recursive: true });
+    this.stateFile = path.join(opts.storageDir, 'jobs.json');
+    this.restore();
+  }
+
+  onEvent(listener: Listener): { dispose(): void } {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  list(): JobInfo[] {
+    return this.jobs.map((j) => ({ ...j }));
+  }
+
+  get(id: string): JobInfo | undefined {
+    return this.jobs.find((j) => j.id === id);
+  }
+
+  enqueue(req: EnqueueRequest): JobInfo {
+    const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${req.kind}-${randomUUID().slice(0, 8)}`;
+    const jobDir = path.join(this.opts.storageDir, 'jobs', id);
+    fs.mkdirSync(jobDir, { recursive: true });
+    const job: JobInfo = {
+      id,
+      kind: req.kind,
+      title: req.title ?? jobKinds[req.kind].title,
+      state: 'queued',
+      configUri: req.configFile,
+      queuedAt: new Date().toISOString(),
+      logFile: path.join(jobDir, 'job.log'),
+    };
+    this.specs.set(id, {
+      id,
+      kind: req.kind,
+      configFile: req.configFile,
+      params: req.params ?? {},
+      settings: req.settings ?? {},
+      workspaceFolders: req.workspaceFolders ?? [],
+      jobDir,
+    });
+    this.jobs.push(job);
+    this.trim();
+    this.changed(job);
+    this.pump();
+    return { ...job };
+  }
+
+  /** Cancels a queued job at once, or asks the running one to stop (killed if it does not). */
+  cancel(id: string): boolean {
+    const job = this.get(id);
+    if (!job) return false;
+    if (job.state === 'queued') {
+      this.finish(job, 'cancelled', { message: 'Cancelled before it started.' });
+      return true;
+    }
+    if (job.state !== 'running' || !this.running || this.running.id !== id) return false;
+    const r = this.running;
+    if (r.cancelled) return true;
+    r.cancelled = true;
+    this.log(job, 'info', 'Cancel requested.');
+    this.sendTo(r.child, { type: 'cancel' });
+    r.killTimer = setTimeout(() => {
+      this.log(job, 'warn', `The job did not stop within ${this.opts.killAfterSeconds ?? 5} s; killing it.`);
+      r.child.kill('SIGKILL');
+    }, (this.opts.killAfterSeconds ?? 5) * 1000);
+    return true;
+  }
+
+  /** Stops everything (server shutdown). */
+  dispose(): void {
+    for (const j of this.jobs) if (j.state === 'queued') this.finish(j, 'cancelled', { message: 'The backend shut down.' });
+    if (this.running) {
+      const job = this.get(this.running.id);
+      this.running.child.kill('SIGKILL');
+      if (job) this.finish(job, 'cancelled', { message: 'The backend shut down.' });
+    }
+  }
+
+  private pump(): void {
+    if (this.running) return;
+    const next = this.jobs.find((j) => j.state === 'queued');
+    if (!next) return;
+    const spec = this.specs.get(next.id)!;
+    const childModule = this.opts.childModule ?? path.join(__dirname, 'child.js');
+    const child = fork(childModule, [], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      execArgv: this.opts.execArgv ?? [],
+      env: { ...process.env, NNSEG_JOB_ID: next.id },
+    });
+    this.running = { id: next.id, child, cancelled: false, settled: false };
+    next.state = 'running';
+    next.startedAt = new Date().toISOString();
+    this.changed(next);
+    this.log(next, 'info', `Started ${next.title}${spec.configFile ? ` for ${spec.configFile}` : ''} (process ${child.pid}).`);
+    const lines = (level: LogLevel) => (chunk: Buffer) => {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.log(next, level, line);
+    };
+    child.stdout?.on('data', lines('info'));
+    child.stderr?.on('data', lines('warn'));
+    child.on('message', (m: ChildMessage) => this.onChildMessage(next, m));
+    child.on('error', (err) => this.log(next, 'error', `Job process error: ${err.message}`));
+    child.on('exit', (code, signal) => this.onExit(next, code, signal));
+    this.sendTo(child, { type: 'start', spec });
+  }
+
+  private sendTo(child: ChildProcess, msg: ParentMessage): void {
+    if (child.connected) child.send(msg);
+  }
+
+  private onChildMessage(job: JobInfo, m: ChildMessage): void {
+    switch (m.type) {
+      case 'log':
+        this.log(job, m.level, m.message);
+        break;
+      case 'progress':
+        job.progress = m.fraction;
+        job.message = m.message;
+        this.emit({ type: 'progress', jobId: job.id, fraction: m.fraction, message: m.message });
+        break;
+      case 'metrics':
+        this.appendLog(job, `metrics ${JSON.stringify({ epoch: m.epoch, ...m.values })}`);
+        this.emit({ type: 'metrics', jobId: job.id, epoch: m.epoch, values: m.values });
+        break;
+      case 'result':
+        this.settle(job, 'succeeded', { result: m.result });
+        break;
+      case 'cancelled':
+        this.settle(job, 'cancelled', { message: 'Cancelled.' });
+        break;
+      case 'error':
+        if (m.stack) this.appendLog(job, m.stack);
+        this.settle(job, 'failed', { error: m.message });
+        break;
+    }
+  }
+
+  private settle(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
+    if (this.running?.id === job.id) this.running.settled = true;
+    this.finish(job, state, extra);
+  }
+
+  private onExit(job: JobInfo, code: number | null, signal: NodeJS.Signals | null): void {
+    const r = this.running;
+    if (r?.killTimer) clearTimeout(r.killTimer);
+    this.running = undefined;
+    if (r && !r.settled && job.state === 'running') {
+      if (r.cancelled) this.finish(job, 'cancelled', { message: 'Cancelled (the job process was stopped).' });
+      else {
+        const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}` : `exited with code ${code}`;
+        this.finish(job, 'failed', { error: `The job process ${how} before the job finished.` });
+      }
+    }
+    this.pump();
+  }
+
+  private finish(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
+    if (job.state !== 'queued' && job.state !== 'running') return;
+    Object.assign(job, extra, { state, endedAt: new Date().toISOString() });
+    if (state === 'succeeded') job.progress = 1;
+    this.log(job, state === 'failed' ? 'error' : 'info', state === 'failed' ? `Failed: ${job.error}` : `Finished: ${state}.`);
+    this.changed(job);
+  }
+
+  private log(job: JobInfo, level: LogLevel, message: string): void {
+    const time = new Date().toISOString();
+    this.appendLog(job, `${time} [${level}] ${message}`);
+    this.emit({ type: 'log', jobId: job.id, level, message, time });
+  }
+
+  private appendLog(job: JobInfo, line: string): void {
+    if (!job.logFile) return;
+    try {
+      fs.appendFileSync(job.logFile, line + '\n');
+    } catch {
+      // A full or read-only disk must not take the job down; the events still reach the editor.
+    }
+  }
+
+  private changed(job: JobInfo): void {
+    this.persist();
+    this.emit({ type: 'state', job: { ...job } });
+  }
+
+  private emit(e: JobEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  private trim(): void {
+    while (this.jobs.length > HISTORY) {
+      const i = this.jobs.findIndex((j) => j.state !== 'queued' && j.state !== 'running');
+      if (i < 0) break;
+      this.specs.delete(this.jobs[i].id);
+      this.jobs.splice(i, 1);
+    }
+  }
+
+  private persist(): void {
+    try {
+      writeFileAtomicSync(this.stateFile, JSON.stringify({ jobs: this.jobs }, null, 2));
+    } catch {
+      // Job state is a convenience; failing to save it must not fail the job.
+    }
+  }
+
+  /** A job that was queued or running when the previous backend died is reported as failed, with why. */
+  private restore(): void {
+    let saved: { jobs?: JobInfo[] };
+    try {
+      saved = JSON.parse(fs.readFileSync(this.stateFile, 'utf8'));
+    } catch {
+      return;
+    }
+    for (const j of saved.jobs ?? []) {
+      if (j.state === 'queued' || j.state === 'running') {
+        j.state = 'failed';
+        j.error = j.startedAt ? 'The nnSeg backend stopped while this job was running (it crashed or was killed).' : 'The nnSeg backend stopped before this job started.';
+        j.endedAt = new Date().toISOString();
+      }
+      this.jobs.push(j);
+    }
+    this.persist();
+  }
+}

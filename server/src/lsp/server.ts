@@ -1,0 +1,192 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  ResponseError,
+  ErrorCodes,
+  type Connection,
+  type InitializeParams,
+  type WorkDoneProgressServerReporter,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import {
+  CancelJobRequest,
+  CheckConfigRequest,
+  CONFIG_FILE_SUFFIX,
+  DidChangeSettingsNotification,
+  InspectImageRequest,
+  JobEventNotification,
+  ListJobsRequest,
+  ServerInfoRequest,
+  StartJobRequest,
+  type InitOptions,
+  type JobInfo,
+  type NnsegSettings,
+} from '../protocol';
+import { ConfigService } from './configService';
+import { checkConfigFile } from './checkFile';
+import { JobQueue } from '../jobs/queue';
+import { jobKinds } from '../jobs/kinds';
+import { inspectImage } from './inspectImage';
+import { IntegrityCache } from './integrity';
+import { version } from '../util/version';
+import { errorMessage } from '../util/errors';
+
+/** Configs are recognised by file name, whatever languageId the client sends (json, jsonc, ours). */
+export function isConfigUri(uri: string): boolean {
+  return decodeURIComponent(uri).toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
+}
+
+function uriToPath(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+}
+
+export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.NNSEG_STORAGE) return env.NNSEG_STORAGE;
+  return path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'nnseg');
+}
+
+/** Starts the nnSeg language server on a connection (stdio, node-ipc or socket, from argv). */
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
+  const documents = new TextDocuments(TextDocument);
+  const service = new ConfigService();
+  const integrity = new IntegrityCache();
+  let workspaceFolders: string[] = [];
+  let settings: NnsegSettings = {};
+  let trusted = true;
+  let storageDir = defaultStorageDir();
+  let canShowProgress = false;
+  let queue: JobQueue | undefined;
+  const progress = new Map<string, WorkDoneProgressServerReporter>();
+
+  const pathContext = (uri: string) => ({ configFile: uriToPath(uri), workspaceFolders, settings });
+
+  connection.onInitialize((params: InitializeParams) => {
+    const opts = (params.initializationOptions ?? {}) as Partial<InitOptions>;
+    trusted = opts.trusted ?? true;
+    if (opts.storageDir) storageDir = opts.storageDir;
+    settings = opts.settings ?? {};
+    workspaceFolders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri));
+    if (!workspaceFolders.length && params.rootUri) workspaceFolders = [uriToPath(params.rootUri)];
+    canShowProgress = params.capabilities.window?.workDoneProgress === true && !opts.ownProgressUi;
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        completionProvider: { triggerCharacters: ['"', ':', ' '] },
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: ['quickfix'] },
+      },
+      serverInfo: { name: 'nnseg', version },
+    };
+  });
+
+  // Diagnostics are published per document version; a newer edit makes an older result moot.
+  async function validate(doc: TextDocument): Promise<void> {
+    if (!isConfigUri(doc.uri)) return;
+    const v = doc.version;
+    try {
+      const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
+      if (documents.get(doc.uri)?.version !== v) return;
+      await connection.sendDiagnostics({ uri: doc.uri, version: v, diagnostics });
+      // The dataset's integrity check finished in the background: publish again with its findings.
+      if (pending)
+        void pending.then(() => {
+          if (documents.get(doc.uri)?.version === v) void validate(doc);
+        });
+    } catch (err) {
+      connection.console.error(`nnseg: checking ${doc.uri} failed: ${errorMessage(err)}`);
+    }
+  }
+
+  documents.onDidChangeContent((e) => void validate(e.document));
+  documents.onDidClose((e) => void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] }));
+
+  connection.onCompletion(async (p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || !isConfigUri(doc.uri)) return null;
+    return service.complete(doc, p.position);
+  });
+
+  connection.onHover((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || !isConfigUri(doc.uri)) return null;
+    return service.hover(doc, p.position);
+  });
+
+  connection.onCodeAction((p) => {
+    const doc = documents.get(p.textDocument.uri);
+    if (!doc || !isConfigUri(doc.uri)) return [];
+    return service.codeActions(doc, p.context.diagnostics);
+  });
+
+  connection.onNotification(DidChangeSettingsNotification, (p) => {
+    settings = p.settings ?? {};
+    trusted = p.trusted;
+    for (const doc of documents.all()) void validate(doc);
+  });
+
+  function getQueue(): JobQueue {
+    if (!queue) {
+      queue = new JobQueue({ storageDir });
+      queue.onEvent((e) => {
+        void connection.sendNotification(JobEventNotification, e);
+        if (e.type === 'state') void reportProgress(e.job);
+        else if (e.type === 'progress') {
+          const percentage = e.fraction === undefined ? undefined : Math.round(e.fraction * 100);
+          progress.get(e.jobId)?.report(percentage ?? 0, e.message ?? '');
+        }
+      });
+    }
+    return queue;
+  }
+
+  // LSP work-done progress: the editor shows it (with a cancel button) without knowing nnSeg's events.
+  async function reportProgress(job: JobInfo): Promise<void> {
+    if (!canShowProgress) return;
+    if (job.state === 'running' && !progress.has(job.id)) {
+      const reporter = await connection.window.createWorkDoneProgress();
+      progress.set(job.id, reporter);
+      reporter.begin(`nnSeg: ${job.title}`, 0, 'starting', true);
+      reporter.token.onCancellationRequested(() => getQueue().cancel(job.id));
+    } else if (job.state !== 'running' && job.state !== 'queued') {
+      progress.get(job.id)?.done();
+      progress.delete(job.id);
+    }
+  }
+
+  connection.onRequest(StartJobRequest, async (p) => {
+    if (!trusted) throw new ResponseError(ErrorCodes.InvalidRequest, 'This workspace is not trusted: nnSeg gives language features only and runs no jobs. Trust the workspace to run jobs.');
+    const kind = jobKinds[p.kind];
+    if (!kind) throw new ResponseError(ErrorCodes.InvalidParams, `Unknown job kind '${p.kind}'.`);
+    const configFile = p.configUri ? uriToPath(p.configUri) : undefined;
+    if (kind.needsConfig && !configFile) throw new ResponseError(ErrorCodes.InvalidParams, `The '${p.kind}' job needs an experiment config (*.nnseg.json).`);
+    if (configFile && kind.needsConfig) {
+      const check = await checkConfigFile(configFile, { workspaceFolders, settings });
+      const first = check.diagnostics.find((d) => d.severity === 1);
+      if (first) throw new ResponseError(ErrorCodes.InvalidParams, `${path.basename(configFile)}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${check.errors} error(s) in all)`);
+    }
+    if (!kind.available) throw new ResponseError(ErrorCodes.InvalidRequest, `${kind.title} is not available yet in this version of nnSeg.`);
+    const job = getQueue().enqueue({ kind: p.kind, configFile, params: p.params, settings, workspaceFolders });
+    return { job };
+  });
+
+  connection.onRequest(CancelJobRequest, (p) => ({ cancelled: getQueue().cancel(p.id) }));
+  connection.onRequest(ListJobsRequest, () => ({ jobs: getQueue().list() }));
+  connection.onRequest(ServerInfoRequest, () => ({ version, jobsAllowed: trusted, storageDir, pid: process.pid }));
+  connection.onRequest(CheckConfigRequest, async (p) => {
+    const r = await checkConfigFile(uriToPath(p.uri), { workspaceFolders, settings });
+    return { errors: r.errors, warnings: r.warnings, diagnostics: r.diagnostics };
+  });
+  connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path), p.full === true));
+
+  connection.onShutdown(() => queue?.dispose());
+  connection.onExit(() => queue?.dispose());
+
+  documents.listen(connection);
+  connection.listen();
+  return connection;
+}

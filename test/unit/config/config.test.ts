@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { resolveConfig, ConfigError } from '../../../server/src/config/resolve';
+import { presetDefaults, schemaAt, defaultFor } from '../../../server/src/config/schema';
+import { repoRoot } from '../../helpers/data';
+
+test('the generated config types are up to date with the schema', () => {
+  const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'gen-config-type.mjs'), '--check'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('improved preset: the paper values; baseline: nnU-Net v2 values', () => {
+  const imp = resolveConfig({ dataset: 'D' }, 'x.nnseg.json');
+  assert.equal(imp.preset, 'improved');
+  assert.equal(imp.loss.diceWeight, 1.5);
+  assert.equal(imp.loss.ceWeight, 0.5);
+  assert.equal(imp.augmentation.rotation.probability, 0.3);
+  assert.deepEqual(imp.augmentation.gaussianNoise.variance, [0, 0.2]);
+  assert.equal(imp.augmentation.gaussianNoise.probability, 0.15);
+  assert.deepEqual(imp.augmentation.lowResolution.zoom, [0.7, 1]);
+  assert.equal(imp.augmentation.lowResolution.probability, 0.3);
+  const base = resolveConfig({ dataset: 'D', preset: 'baseline' }, 'x.nnseg.json');
+  assert.equal(base.loss.diceWeight, 1);
+  assert.equal(base.loss.ceWeight, 1);
+  assert.equal(base.augmentation.rotation.probability, 0.2);
+  assert.deepEqual(base.augmentation.gaussianNoise.variance, [0, 0.1]);
+  assert.equal(base.augmentation.gaussianNoise.probability, 0.1);
+  assert.deepEqual(base.augmentation.lowResolution.zoom, [0.5, 1]);
+  assert.equal(base.augmentation.lowResolution.probability, 0.25);
+  assert.equal(base.deepSupervision.decay, 2);
+  // Shared by both: the optimiser and schedule.
+  for (const c of [imp, base]) {
+    assert.equal(c.training.initialLR, 0.01);
+    assert.equal(c.training.momentum, 0.99);
+    assert.equal(c.training.nesterov, true);
+    assert.equal(c.training.weightDecay, 3e-5);
+    assert.equal(c.training.polyExponent, 0.9);
+    assert.equal(c.crossValidation.numFolds, 5);
+  }
+});
+
+test('values the user sets win over the preset, deep inside objects too', () => {
+  const c = resolveConfig({ dataset: 'D', preset: 'baseline', loss: { diceWeight: 2 }, augmentation: { rotation: { probability: 0.9 } } }, 'x');
+  assert.equal(c.loss.diceWeight, 2);
+  assert.equal(c.loss.ceWeight, 1);
+  assert.equal(c.augmentation.rotation.probability, 0.9);
+  assert.deepEqual(c.augmentation.rotation.angleDegrees, [-30, 30]);
+});
+
+test('an invalid config is refused with its first error, naming the file', () => {
+  assert.throws(() => resolveConfig({ dataset: 'D', loss: { ceWeight: -1 } }, 'my.nnseg.json'), (e: unknown) => e instanceof ConfigError && /my\.nnseg\.json: invalid config: \/loss\/ceWeight must be >= 0/.test((e as Error).message));
+  assert.throws(() => resolveConfig({ preset: 'improved' }, 'a.nnseg.json'), /must have required property 'dataset'/);
+  assert.throws(() => resolveConfig({ dataset: 'D', bogus: 1 }, 'a.nnseg.json'), /additional properties/);
+});
+
+test('every knob that has a default also names nnU-Net\'s value', () => {
+  const missing: string[] = [];
+  const walk = (obj: Record<string, unknown>, p: string[]) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v as Record<string, unknown>, [...p, k]);
+      else {
+        const s = schemaAt([...p, k])!;
+        if (s['x-nnunet'] === undefined) missing.push([...p, k].join('.'));
+        if (!s.description) missing.push(`${[...p, k].join('.')} (description)`);
+      }
+    }
+  };
+  walk(presetDefaults('improved'), []);
+  assert.deepEqual(missing, []);
+  assert.equal(defaultFor(schemaAt(['loss', 'diceWeight'])!, 'baseline'), 1);
+});
