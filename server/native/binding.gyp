@@ -7,7 +7,8 @@
         "src/conv.cc",
         "src/norm_act.cc",
         "src/jobs.cc",
-        "src/elementwise.cc"
+        "src/elementwise.cc",
+        "src/loss.cc"
       ],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fopenmp", "-fvisibility=hidden"],

@@ -76,15 +76,17 @@ bool parse(napi_env env, napi_callback_info info, Job& job, napi_value* args, si
         job.spec.assign(p, p + len);
         continue;
       }
-      if (tt != napi_float32_array) {
+      if (tt != napi_float32_array && tt != napi_int32_array) {
         napi_throw_type_error(env, nullptr, ("argument " + std::to_string(i) + " must be a Float32Array").c_str());
         return false;
       }
       job.arrays.push_back(static_cast<float*>(data));
       job.lengths.push_back(len);
+      job.isInt.push_back(tt == napi_int32_array);
     } else if (i > 0 && (t == napi_null || t == napi_undefined)) {
       job.arrays.push_back(nullptr);
       job.lengths.push_back(0);
+      job.isInt.push_back(false);
     } else if (i > 0 && t == napi_number) {
       double d;
       napi_get_value_double(env, args[i], &d);

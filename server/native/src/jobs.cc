@@ -6,6 +6,7 @@
 #include "common.h"
 #include "conv.h"
 #include "elementwise.h"
+#include "loss.h"
 #include "norm_act.h"
 
 namespace nnseg {
@@ -15,8 +16,8 @@ namespace {
 float* arr(Job& j, size_t i, size_t size, const char* what, bool optional = false) {
   if (i >= j.arrays.size()) throw std::invalid_argument(std::string("missing argument: ") + what);
   float* p = j.arrays[i];
-  if (!p) {
-    if (optional) return nullptr;
+  if (!p || j.isInt[i]) {
+    if (!p && optional) return nullptr;
     throw std::invalid_argument(std::string(what) + " must be a Float32Array");
   }
   if (j.lengths[i] != size)
@@ -142,7 +143,7 @@ void opUnary(Job& j) {
   needSpec(j, 1, "unary");
   int op = j.spec[0];
   if (op < 0 || op > 11) throw std::invalid_argument("unary spec: bad op");
-  if (j.arrays.size() < 2 || !j.arrays[0]) throw std::invalid_argument("unary: x must be a Float32Array");
+  if (j.arrays.size() < 2 || !j.arrays[0] || j.isInt[0]) throw std::invalid_argument("unary: x must be a Float32Array");
   size_t n = j.lengths[0];
   unary(static_cast<UnaryOp>(op), static_cast<int64_t>(n), arr(j, 0, n, "x"), arr(j, 1, n, "out"),
         j.nums.empty() ? 0.f : static_cast<float>(j.nums[0]));
@@ -174,7 +175,8 @@ void opCopy(Job& j) {
   const int32_t* sh = j.spec.data() + 1;
   int64_t inOff = sh[3 * rank], outOff = sh[3 * rank + 1];
   if (inOff < 0 || outOff < 0) throw std::invalid_argument("copy spec: offsets must be >= 0");
-  if (j.arrays.size() < 2 || !j.arrays[0] || !j.arrays[1]) throw std::invalid_argument("copy: in and out must be Float32Arrays");
+  if (j.arrays.size() < 2 || !j.arrays[0] || !j.arrays[1] || j.isInt[0] || j.isInt[1])
+    throw std::invalid_argument("copy: in and out must be Float32Arrays");
   if (extent(rank, sh, sh + rank, inOff) > j.lengths[0]) throw std::invalid_argument("copy: the source region is out of bounds");
   if (extent(rank, sh, sh + 2 * rank, outOff) > j.lengths[1]) throw std::invalid_argument("copy: the target region is out of bounds");
   auto shape = i64(sh, rank), is = i64(sh + rank, rank), os = i64(sh + 2 * rank, rank);
@@ -190,6 +192,18 @@ void opAddN(Job& j) {
   std::vector<const float*> in;
   for (size_t i = 1; i < j.arrays.size(); i++) in.push_back(arr(j, i, n, "input"));
   addN(n, in, out);
+}
+
+// diceCE([N, V, K, doBg, batchDice], logits, labels (Int32Array or Float32Array), loss[1], grad, wDice, wCE, smooth)
+void opDiceCE(Job& j) {
+  needSpec(j, 5, "diceCE");
+  int64_t N = j.spec[0], V = j.spec[1], K = j.spec[2];
+  if (N <= 0 || V <= 0 || K <= 0) throw std::invalid_argument("diceCE spec: sizes must be positive");
+  const float* logits = arr(j, 0, N * V * K, "logits");
+  if (j.arrays.size() < 2 || !j.arrays[1] || j.lengths[1] != static_cast<size_t>(N * V))
+    throw std::invalid_argument("diceCE: labels must have N x V elements");
+  diceCE(N, V, K, j.spec[3] != 0, j.spec[4] != 0, logits, j.arrays[1], j.isInt[1], num(j, 0, "weightDice"),
+         num(j, 1, "weightCE"), num(j, 2, "smooth"), arr(j, 2, 1, "loss"), arr(j, 3, N * V * K, "grad"));
 }
 
 }  // namespace
@@ -209,6 +223,7 @@ const std::vector<OpDef>& opTable() {
       {"softmax", opSoftmax},
       {"copy", opCopy},
       {"addN", opAddN},
+      {"diceCE", opDiceCE},
   };
   return t;
 }

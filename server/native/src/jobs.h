@@ -14,6 +14,7 @@ struct Job {
   std::vector<int32_t> spec;
   std::vector<float*> arrays;   // in argument order; nullptr for a null argument
   std::vector<size_t> lengths;  // element counts of arrays
+  std::vector<bool> isInt;      // true where the argument was an Int32Array (arrays holds its data)
   std::vector<double> nums;     // number arguments, in order
 };
 

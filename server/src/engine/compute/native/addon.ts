@@ -39,6 +39,8 @@ export interface NativeAddon {
   /** spec: [rank, shape x rank, inStrides x rank, outStrides x rank, inOffset, outOffset]. */
   copy(spec: Int32Array, src: Float32Array, dst: Float32Array): void;
   addN(spec: Int32Array, out: Float32Array, ...inputs: Float32Array[]): void;
+  /** spec: [N, V, K, doBg, batchDice]; labels int32 or float32 class indices; loss has one element. */
+  diceCE(spec: Int32Array, logits: Float32Array, labels: Int32Array | Float32Array, loss: Float32Array, grad: Float32Array, weightDice: number, weightCE: number, smooth: number): void;
   info(): { version: string; hash: string; isa: string; threads: number; cores: number; runtime: string };
   setThreads(n: number): void;
   implName(kind: 0 | 1 | 2, spec: Int32Array): string;

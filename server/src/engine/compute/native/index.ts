@@ -14,6 +14,7 @@ import type { CpuBackend, KernelFunc, NativeContext, Tf } from './context';
 import { convKernels } from './convKernels';
 import { eltKernels } from './eltKernels';
 import { fusedKernels } from './fusedKernels';
+import { hostNativeKernels } from './hostNative';
 import { BufferPool } from './pool';
 
 export type { NativeAddon } from './addon';
@@ -120,7 +121,8 @@ export function loadNative(options: NativeOptions = {}): NativePath {
           warn(message);
         },
       };
-      const standard = { ...convKernels(ctx), ...(options.elementwise === false ? {} : eltKernels(ctx)) };
+      // tfjs's kernels and the engine's host kernels (compute/hostKernels.ts, registered before this).
+      const standard = { ...convKernels(ctx), ...(options.elementwise === false ? {} : { ...eltKernels(ctx), ...hostNativeKernels(ctx) }) };
       const replace: Record<string, KernelFunc> = fusedKernels(ctx);
       for (const [name, kernelFunc] of Object.entries(standard)) {
         // Standard kernels are only replaced where the cpu backend has one to fall back to.
