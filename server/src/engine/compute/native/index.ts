@@ -20,7 +20,7 @@ import { BufferPool } from './pool';
 export type { NativeAddon } from './addon';
 
 export interface NativeOptions {
-  /** OpenMP threads for the native kernels (`nnseg.threads`); 0 or absent: all cores. */
+  /** OpenMP threads for the native kernels (`nnseg.threads`); 0 or absent: NNSEG_THREADS, else all cores. */
   threads?: number;
   /** Where one-time warnings go (a shape oneDNN rejects falls back to the cpu kernel); default console.warn. */
   warn?: (message: string) => void;
@@ -74,6 +74,13 @@ function selfTest(addon: NativeAddon): string | null {
 
 const registered = new WeakSet<object>();
 
+/** An explicit count, else NNSEG_THREADS (how a parent process passes nnseg.threads), else all cores. */
+function threadsFrom(n: number | undefined): number {
+  if (n && n > 0) return Math.floor(n);
+  const env = Number(process.env.NNSEG_THREADS);
+  return env > 0 ? Math.floor(env) : os.availableParallelism();
+}
+
 function poolBytes(mb: number | undefined): number {
   if (mb !== undefined) return Math.max(0, mb) * 2 ** 20;
   return Math.min(2048 * 2 ** 20, os.totalmem() / 4);
@@ -88,7 +95,7 @@ export function loadNative(options: NativeOptions = {}): NativePath {
   const { addon, file } = loaded;
   if (!addon) return unavailable(loaded.reason ?? 'the native addon could not be loaded');
   try {
-    addon.setThreads(options.threads && options.threads > 0 ? Math.floor(options.threads) : os.availableParallelism());
+    addon.setThreads(threadsFrom(options.threads));
     const bad = selfTest(addon);
     if (bad) return unavailable(bad);
   } catch (err) {
@@ -106,7 +113,7 @@ export function loadNative(options: NativeOptions = {}): NativePath {
     file,
     addon,
     idleBytes: () => pool?.idleBytes ?? 0,
-    setThreads: (n: number) => addon.setThreads(n > 0 ? Math.floor(n) : os.availableParallelism()),
+    setThreads: (n: number) => addon.setThreads(threadsFrom(n)),
     registerKernels(tf: Tf) {
       if (registered.has(tf)) return;
       require('@tensorflow/tfjs-backend-cpu');
