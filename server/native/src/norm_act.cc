@@ -19,14 +19,26 @@ namespace nnseg {
 
 namespace {
 
+// Float partial sums over blocks of rows (vectorised across channels), flushed to double per block.
+constexpr int64_t kRowBlock = 128;
+
 NNSEG_CLONES
-void sumRows(const float* __restrict p, int64_t rows, int64_t C, double* __restrict sum, double* __restrict sq) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float* row = p + r * C;
+void sumRows(const float* __restrict p, int64_t rows, int64_t C, double* __restrict sum, double* __restrict sq,
+             float* __restrict bs, float* __restrict bq) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int64_t r1 = std::min(rows, r0 + kRowBlock);
+    for (int64_t c = 0; c < C; c++) bs[c] = bq[c] = 0.f;
+    for (int64_t r = r0; r < r1; r++) {
+      const float* row = p + r * C;
+      for (int64_t c = 0; c < C; c++) {
+        const float v = row[c];
+        bs[c] += v;
+        bq[c] += v * v;
+      }
+    }
     for (int64_t c = 0; c < C; c++) {
-      double v = row[c];
-      sum[c] += v;
-      sq[c] += v * v;
+      sum[c] += bs[c];
+      sq[c] += bq[c];
     }
   }
 }
@@ -48,16 +60,25 @@ void applyRows(const float* __restrict p, int64_t rows, int64_t C, const float* 
 NNSEG_CLONES
 void gradSumRows(const float* __restrict dy, const float* __restrict conv, int64_t rows, int64_t C,
                  const float* __restrict scale, const float* __restrict shift, const float* __restrict xs,
-                 const float* __restrict xb, float slope, double* __restrict sum1, double* __restrict sum2) {
-  for (int64_t r = 0; r < rows; r++) {
-    const float* g = dy + r * C;
-    const float* v = conv + r * C;
+                 const float* __restrict xb, float slope, double* __restrict sum1, double* __restrict sum2,
+                 float* __restrict b1, float* __restrict b2) {
+  for (int64_t r0 = 0; r0 < rows; r0 += kRowBlock) {
+    const int64_t r1 = std::min(rows, r0 + kRowBlock);
+    for (int64_t c = 0; c < C; c++) b1[c] = b2[c] = 0.f;
+    for (int64_t r = r0; r < r1; r++) {
+      const float* g = dy + r * C;
+      const float* v = conv + r * C;
+      for (int64_t c = 0; c < C; c++) {
+        const float z = v[c] * scale[c] + shift[c];
+        const float dz = z > 0.f ? g[c] : g[c] * slope;
+        const float xhat = v[c] * xs[c] + xb[c];
+        b1[c] += dz;
+        b2[c] += dz * xhat;
+      }
+    }
     for (int64_t c = 0; c < C; c++) {
-      float z = v[c] * scale[c] + shift[c];
-      float dz = z > 0.f ? g[c] : g[c] * slope;
-      float xhat = v[c] * xs[c] + xb[c];
-      sum1[c] += dz;
-      sum2[c] += static_cast<double>(dz) * xhat;
+      sum1[c] += b1[c];
+      sum2[c] += b2[c];
     }
   }
 }
@@ -104,7 +125,8 @@ void normActForward(int64_t N, int64_t S, int64_t C, const float* conv, const fl
       int64_t lo, hi;
       range(S, t, nt, lo, hi);
       double* p = part.data() + static_cast<size_t>(t) * 2 * C;
-      if (hi > lo) sumRows(src + lo * C, hi - lo, C, p, p + C);
+      std::vector<float> blk(2 * C);
+      if (hi > lo) sumRows(src + lo * C, hi - lo, C, p, p + C, blk.data(), blk.data() + C);
     }
     for (int64_t c = 0; c < C; c++) {
       double s = 0, q = 0;
@@ -154,8 +176,10 @@ void normActBackward(int64_t N, int64_t S, int64_t C, const float* dy, const flo
       int64_t lo, hi;
       range(S, t, nt, lo, hi);
       double* p = part.data() + static_cast<size_t>(t) * 2 * C;
+      std::vector<float> blk(2 * C);
       if (hi > lo)
-        gradSumRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, p, p + C);
+        gradSumRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, p, p + C,
+                    blk.data(), blk.data() + C);
     }
     for (int64_t c = 0; c < C; c++) {
       double s1 = 0, s2 = 0;
