@@ -115,6 +115,9 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
     { x: [1, 5, 6, 7, 1], f: [3, 3, 3, 1, 2], strides: [2, 2, 2], pads: [1, 1, 1] },
     { x: [1, 3, 6, 6, 2], f: [1, 3, 3, 2, 2], strides: [1, 2, 2], pads: [0, 1, 1] },
     { x: [2, 1, 7, 6, 3], f: [1, 3, 3, 3, 2], strides: [1, 1, 1], pads: [0, 1, 1] },
+    // channel counts divisible by 4 take the SIMD loops on wasm
+    { x: [2, 5, 4, 6, 4], f: [3, 3, 3, 4, 8], strides: [1, 1, 1], pads: [1, 1, 1] },
+    { x: [1, 6, 6, 4, 3], f: [3, 3, 3, 3, 4], strides: [2, 2, 2], pads: [1, 1, 1] },
   ];
   for (const b of blocks) {
     test(`${path}: conv-norm-act ${b.x.join('x')} filter ${b.f.join('x')} stride ${b.strides.join('')}: value and all five gradients`, { skip }, () => {

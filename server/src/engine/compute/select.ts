@@ -1,8 +1,9 @@
 /**
  * Picks the tfjs backend and compute path: tensorflow (tfjs-node-gpu, then tfjs-node, when installed)
  * > native (oneDNN kernels on the cpu backend, compute/native/, when built) > wasm (our kernels on
- * tfjs-backend-wasm) > cpu (plain tfjs). NNSEG_NATIVE=0 disables native. Idempotent: calling it again
- * with other options switches the active backend.
+ * tfjs-backend-wasm) > cpu (plain tfjs). NNSEG_NATIVE=0 disables native; NNSEG_BACKEND (the
+ * `nnseg.backend` setting, passed to job processes) is the default for `backend`. Calling it again with
+ * other options switches the active backend.
  */
 import * as tf from '@tensorflow/tfjs-core';
 // Gradient definitions live in the union package's bundle (tfjs-core's node build has none).
@@ -101,7 +102,8 @@ export function nativeState(): { mod?: ReturnType<NativeModule['loadNative']>; s
 const registered = new Set<string>();
 
 export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> {
-  const want = opts.backend ?? 'auto';
+  const envBackend = process.env.NNSEG_BACKEND as BackendChoice | undefined;
+  const want: BackendChoice = opts.backend ?? (envBackend && ['auto', 'tensorflow', 'wasm', 'cpu'].includes(envBackend) ? envBackend : 'auto');
   const notes: string[] = [];
   const native = nativeState();
   let path: ComputePath;

@@ -71,6 +71,9 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
   const z = heap.alloc(D * slot);
   const biasOff = bias ? bias >>> 2 : -1;
   const acc = new Float64Array(Co * 2);
+  // SIMD summation: scratch = zeros [Co] | f32 partial sums [2Co] | f64 sums [2Co] (8-aligned).
+  const simd = Co % 4 === 0 && kd <= 3 ? heap.simd : null;
+  const scratch = simd ? heap.alloc(Co * 8) : 0;
   for (let n = 0; n < N; n++) {
     const xn = x + n * D * sliceIn * 4;
     if (sd === 1) {
@@ -96,7 +99,23 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
         strides.push(T * Co);
       }
       const y0 = (out >>> 2) + ((n * Do + o) * pix) * Co;
-      timed('conv.sumSlices', () => sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null));
+      if (simd) {
+        timed('conv.sumSlices', () => {
+          const zero = scratch, part = scratch + Co * 4, accP = scratch + Co * 16;
+          F.fill(0, zero >>> 2, (zero >>> 2) + Co * 6);
+          F.fill(0, accP >>> 2, (accP >>> 2) + Co * 4);
+          const b = (i: number) => (i < bases.length ? bases[i] * 4 : zero);
+          const st = (i: number) => (i < bases.length ? strides[i] * 4 : 0);
+          simd.sumSlices(y0 * 4, pix, Co, b(0), st(0), b(1), st(1), b(2), st(2), bias || zero, stats ? part : 0, accP);
+          if (stats) {
+            const A = new Float64Array(F.buffer, accP, Co * 2);
+            for (let c = 0; c < Co; c++) {
+              acc[c * 2] += A[c];
+              acc[c * 2 + 1] += A[Co + c];
+            }
+          }
+        });
+      } else timed('conv.sumSlices', () => sumSlices(F, bases, strides, y0, pix, Co, biasOff, stats ? acc : null));
     }
     if (stats) {
       for (let c = 0; c < Co; c++) {
@@ -107,6 +126,7 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
     }
   }
   heap.free(z);
+  if (scratch) heap.free(scratch);
   for (const p of fold) if (p) heap.free(p);
 }
 
@@ -237,13 +257,18 @@ export function convBackwardFilter(heap: Heap, x: number, dy: number, g: ConvGeo
   const pr = Math.max(0, padR);
   const bandRows = Math.max(1, Math.min(Ho, Math.floor(MAX_TAPS / Wo)));
   const part = heap.alloc(kSlice);
-  for (let j = 0; j < kd; j++) {
-    const r = (((j - pd) % sd) + sd) % sd;
-    const qOff = (j - pd - r) / sd; // input slice index i (in class r) = o + qOff
+  for (let r = 0; r < sd; r++) {
+    // Depth taps whose input slices are those of residue r: i-th slice of the class is i*sd + r.
+    const taps: { j: number; qOff: number; oLo: number; oHi: number }[] = [];
     const Dr = Math.ceil((D - r) / sd);
     if (Dr <= 0) continue;
-    const oLo = Math.max(0, -qOff), oHi = Math.min(Do, Dr - qOff);
-    if (oHi <= oLo) continue;
+    for (let j = 0; j < kd; j++) {
+      if ((((j - pd) % sd) + sd) % sd !== r) continue;
+      const qOff = (j - pd - r) / sd; // class slice index i = o + qOff
+      const oLo = Math.max(0, -qOff), oHi = Math.min(Do, Dr - qOff);
+      if (oHi > oLo) taps.push({ j, qOff, oLo, oHi });
+    }
+    if (!taps.length) continue;
     const C = N * Dr;
     for (let h0 = 0; h0 < Ho; h0 += bandRows) {
       const h1 = Math.min(Ho, h0 + bandRows);
@@ -252,63 +277,98 @@ export function convBackwardFilter(heap: Heap, x: number, dy: number, g: ConvGeo
       const padT = lo - rowFirst, padB = rowLast - hi;
       const Hb = hi - lo + 1;
       if (Hb <= 0) continue;
-      const xt = heap.alloc(Ci * Hb * Wu * C);
-      const ft = heap.alloc((h1 - h0) * Wo * C * Co);
-      let F = heap.f32;
-      // xt[ci, hb, w, n*Dr + i] = x[n, i*sd + r, lo + hb, w, ci]. Blocked over pixels with the slice
-      // loop outside, so reads are contiguous runs and the writes of one block stay in cache.
-      timed('wgrad.transposeX', () => {
-      const xt0 = xt >>> 2, x0 = x >>> 2;
-      const plane = Hb * Wu * C;
-      const npix = Hb * Wu;
-      const pbX = Math.max(1, Math.floor(65536 / (C * Ci)));
-      for (let p0 = 0; p0 < npix; p0 += pbX) {
-        const p1 = Math.min(npix, p0 + pbX);
-        for (let n = 0; n < N; n++)
-          for (let i = 0; i < Dr; i++) {
-            const c = n * Dr + i;
-            const slice = x0 + ((n * D + i * sd + r) * H + lo) * W * Ci;
-            for (let pp = p0; pp < p1; pp++) {
-              const hb = (pp / Wu) | 0, w = pp - hb * Wu;
-              const src = slice + (hb * W + w) * Ci;
-              const dst = xt0 + pp * C + c;
-              for (let ci = 0; ci < Ci; ci++) F[dst + ci * plane] = F[src + ci];
-            }
-          }
-      }
-      });
-      timed('wgrad.transposeDy', () => {
-      // ft[pb, q, n*Dr + i, co] = dy[n, i - qOff, h0 + pb, q, co] (zero where that slice does not exist)
-      const ft0 = ft >>> 2, dy0 = dy >>> 2;
-      F.fill(0, ft0, ft0 + (h1 - h0) * Wo * C * Co);
       const fpix = (h1 - h0) * Wo;
-      const pbF = Math.max(1, Math.floor(65536 / (C * Co)));
-      for (let p0 = 0; p0 < fpix; p0 += pbF) {
-        const p1 = Math.min(fpix, p0 + pbF);
-        for (let n = 0; n < N; n++)
-          for (let o = oLo; o < oHi; o++) {
-            const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
-            const dst0 = ft0 + (n * Dr + o + qOff) * Co;
-            for (let pp = p0; pp < p1; pp++) {
-              const src = src0 + pp * Co, dst = dst0 + pp * C * Co;
-              for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
+      const xt = heap.alloc(Ci * Hb * Wu * C);
+      const ft = heap.alloc(fpix * C * Co);
+      let F = heap.f32;
+      // xt[ci, hb, w, n*Dr + i] = x[n, i*sd + r, lo + hb, w, ci], once for all taps of the class.
+      // Blocked over pixels with the slice loop outside: contiguous reads, writes stay in cache.
+      timed('wgrad.transposeX', () => {
+        const xt0 = xt >>> 2, x0 = x >>> 2;
+        const plane = Hb * Wu * C;
+        const npix = Hb * Wu;
+        const pbX = Math.max(1, Math.floor(65536 / (C * Ci)));
+        for (let p0 = 0; p0 < npix; p0 += pbX) {
+          const p1 = Math.min(npix, p0 + pbX);
+          for (let n = 0; n < N; n++)
+            for (let i = 0; i < Dr; i++) {
+              const c = n * Dr + i;
+              const slice = x0 + ((n * D + i * sd + r) * H + lo) * W * Ci;
+              for (let pp = p0; pp < p1; pp++) {
+                const hb = (pp / Wu) | 0, w = pp - hb * Wu;
+                const src = slice + (hb * W + w) * Ci;
+                const dst = xt0 + pp * C + c;
+                for (let ci = 0; ci < Ci; ci++) F[dst + ci * plane] = F[src + ci];
+              }
+            }
+        }
+      });
+      const ft0 = ft >>> 2, ftEnd = ft0 + fpix * C * Co;
+      let built: number | null = null;
+      let prevLo = 0, prevHi = 0;
+      for (const { j, qOff, oLo, oHi } of taps) {
+        timed('wgrad.transposeDy', () => {
+          if (built === null) {
+            // ft[p, n*Dr + i, co] = dy[n, i - qOff, h0 + p, co] (zero where that slice does not exist)
+            const dy0 = dy >>> 2;
+            F.fill(0, ft0, ftEnd);
+            const pbF = Math.max(1, Math.floor(65536 / (C * Co)));
+            for (let p0 = 0; p0 < fpix; p0 += pbF) {
+              const p1 = Math.min(fpix, p0 + pbF);
+              for (let n = 0; n < N; n++)
+                for (let o = oLo; o < oHi; o++) {
+                  const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
+                  const dst0 = ft0 + (n * Dr + o + qOff) * Co;
+                  for (let pp = p0; pp < p1; pp++) {
+                    const src = src0 + pp * Co, dst = dst0 + pp * C * Co;
+                    for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
+                  }
+                }
+            }
+          } else {
+            // The next tap's filter is this one moved by (qOff - built) slices: one memmove, then
+            // zero the slots whose slice does not exist (those that crossed an n or pixel boundary).
+            const delta = (qOff - built) * Co;
+            if (delta > 0) F.copyWithin(ft0 + delta, ft0, ftEnd - delta);
+            else if (delta < 0) F.copyWithin(ft0, ft0 - delta, ftEnd);
+            for (let pp = 0; pp < fpix; pp++)
+              for (let n = 0; n < N; n++)
+                for (let i = 0; i < Dr; i++) {
+                  const o = i - qOff;
+                  if (o >= oLo && o < oHi) continue;
+                  const dst = ft0 + (pp * C + n * Dr + i) * Co;
+                  F.fill(0, dst, dst + Co);
+                }
+            // Slices this tap reads that the previous one did not: their moved data came from a
+            // neighbouring block, so copy them from dy.
+            const dy0 = dy >>> 2;
+            for (let o = oLo; o < oHi; o++) {
+              if (o >= prevLo && o < prevHi) continue;
+              for (let n = 0; n < N; n++) {
+                const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
+                const dst0 = ft0 + (n * Dr + o + qOff) * Co;
+                for (let pp = 0; pp < fpix; pp++) F.copyWithin(dst0 + pp * C * Co, src0 + pp * Co, src0 + pp * Co + Co);
+              }
             }
           }
+          built = qOff;
+          prevLo = oLo;
+          prevHi = oHi;
+        });
+        heap.conv2d({
+          x: xt, batch: Ci, h: Hb, w: Wu, ci: C, filter: ft, kh: h1 - h0, kw: Wo, co: Co,
+          pads: [padT, padB, pw, pr], strides: [1, 1], dilations: [sh, sw], out: part, ho: kh, wo: kw,
+        });
+        F = heap.f32;
+        // part[ci, a, b, co] -> df[j, a, b, ci, co]
+        const p0 = part >>> 2, d0 = (df >>> 2) + j * kSlice;
+        for (let ci = 0; ci < Ci; ci++)
+          for (let ab = 0; ab < kh * kw; ab++) {
+            const src = p0 + (ci * kh * kw + ab) * Co;
+            const dst = d0 + (ab * Ci + ci) * Co;
+            for (let co = 0; co < Co; co++) F[dst + co] += F[src + co];
+          }
       }
-      });
-      heap.conv2d({
-        x: xt, batch: Ci, h: Hb, w: Wu, ci: C, filter: ft, kh: h1 - h0, kw: Wo, co: Co,
-        pads: [padT, padB, pw, pr], strides: [1, 1], dilations: [sh, sw], out: part, ho: kh, wo: kw,
-      });
-      F = heap.f32;
-      // part[ci, a, b, co] -> df[j, a, b, ci, co]
-      const p0 = part >>> 2, d0 = (df >>> 2) + j * kSlice;
-      for (let ci = 0; ci < Ci; ci++)
-        for (let ab = 0; ab < kh * kw; ab++) {
-          const src = p0 + (ci * kh * kw + ab) * Co;
-          const dst = d0 + (ab * Ci + ci) * Co;
-          for (let co = 0; co < Co; co++) F[dst + co] += F[src + co];
-        }
       heap.free(ft);
       heap.free(xt);
     }

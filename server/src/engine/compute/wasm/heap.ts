@@ -1,6 +1,7 @@
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { WasmHeapError } from '../memory';
 import { timed } from '../profile';
+import { simdFor, type SimdKernels, type WasmMemory } from './simd/kernels';
 
 /** The parts of tfjs-backend-wasm's BackendWasm (4.22) the kernels use. */
 export interface WasmModule {
@@ -11,6 +12,7 @@ export interface WasmModule {
   cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
   tfjs: { registerTensor(id: number, size: number, ptr: number): void; disposeData(id: number): void };
   nnsegMallocPatched?: boolean;
+  asm?: { memory?: WasmMemory };
 }
 
 export interface BackendWasmLike {
@@ -37,6 +39,11 @@ export class Heap {
     this.conv = backend.wasm.cwrap('FusedConv2D', null, n(23));
     this.mm = backend.wasm.cwrap('_FusedMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', ...n(7)]);
     patchMalloc(backend.wasm);
+  }
+
+  /** The SIMD loops bound to this heap (null without wasm SIMD), for channel counts divisible by 4. */
+  get simd(): SimdKernels | null {
+    return simdFor(this.backend.wasm.asm?.memory);
   }
 
   /** A fresh view: the heap's buffer is replaced whenever it grows, so take this after allocating. */
