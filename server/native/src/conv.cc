@@ -1,5 +1,7 @@
 #include "conv.h"
 
+#include <omp.h>
+
 #include <memory>
 #include <sstream>
 #include <unordered_map>
@@ -82,6 +84,14 @@ memory scratchMem(const memory::desc& md) {
 
 memory wrap(const memory::desc& md, const void* p) { return memory(md, cpuEngine(), const_cast<void*>(p)); }
 
+// Weight reorders are small and memory-bound: one thread, so a busy machine cannot stall them on a
+// barrier waiting for a second thread to be scheduled.
+struct SerialRegion {
+  int saved;
+  SerialRegion() : saved(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SerialRegion() { omp_set_num_threads(saved); }
+};
+
 // A reorder between the tfjs weight layout and the one a primitive prefers, with the buffer that
 // holds the primitive-side copy.
 struct WeightReorder {
@@ -102,13 +112,18 @@ struct WeightReorder {
   memory in(const float* w) {
     if (!needed) return wrap(user, w);
     memory dst(prim, cpuEngine(), buf.bytes(prim.get_size()));
+    SerialRegion one;
     op.execute(cpuStream(), {{DNNL_ARG_FROM, wrap(user, w)}, {DNNL_ARG_TO, dst}});
+    cpuStream().wait();
     return dst;
   }
   // Primitive-side memory to compute into; out() copies it to the user buffer.
   memory target(float* w) { return needed ? memory(prim, cpuEngine(), buf.bytes(prim.get_size())) : wrap(user, w); }
   void out(const memory& m, float* w) {
-    if (needed) op.execute(cpuStream(), {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, wrap(user, w)}});
+    if (!needed) return;
+    SerialRegion one;
+    op.execute(cpuStream(), {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, wrap(user, w)}});
+    cpuStream().wait();
   }
 };
 

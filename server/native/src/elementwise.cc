@@ -12,8 +12,9 @@ namespace nnseg {
 
 namespace {
 
-// Below this many elements the OpenMP fork costs more than it saves.
-constexpr int64_t kParallelMin = 1 << 15;
+// Below this many elements a parallel region costs more than it saves: these loops are memory-bound,
+// and on a busy machine a region waits for its slowest thread to be scheduled (often milliseconds).
+constexpr int64_t kParallelMin = 1 << 19;
 // Long rows are split into blocks of this many elements so one row can use every thread.
 constexpr int64_t kBlock = 1 << 14;
 
@@ -98,8 +99,8 @@ inline float nanMax(float x, float y) { return (x > y || x != x) ? x : y; }
 inline float nanMin(float x, float y) { return (x < y || x != x) ? x : y; }
 
 template <class F>
-void unaryT(int64_t n, const float* x, float* out, F f) {
-  const int T = threadsFor(n);
+void unaryT(int64_t n, const float* x, float* out, F f, bool heavy = false) {
+  const int T = threadsFor(heavy ? n * 8 : n);  // transcendental ops are compute-bound
 #pragma omp parallel for schedule(static) num_threads(T)
   for (int64_t i = 0; i < n; i++) out[i] = f(x[i]);
 }
@@ -176,18 +177,18 @@ void binary(BinaryOp op, int rank, const int64_t* shape, const int64_t* as, cons
 
 void unary(UnaryOp op, int64_t n, const float* x, float* out, float alpha) {
   switch (op) {
-    case UnaryOp::Exp: return unaryT(n, x, out, [](float v) { return std::exp(v); });
-    case UnaryOp::Log: return unaryT(n, x, out, [](float v) { return std::log(v); });
+    case UnaryOp::Exp: return unaryT(n, x, out, [](float v) { return std::exp(v); }, true);
+    case UnaryOp::Log: return unaryT(n, x, out, [](float v) { return std::log(v); }, true);
     case UnaryOp::Neg: return unaryT(n, x, out, [](float v) { return -v; });
     case UnaryOp::Sqrt: return unaryT(n, x, out, [](float v) { return std::sqrt(v); });
     case UnaryOp::Square: return unaryT(n, x, out, [](float v) { return v * v; });
     case UnaryOp::Abs: return unaryT(n, x, out, [](float v) { return std::fabs(v); });
     case UnaryOp::Relu: return unaryT(n, x, out, [](float v) { return v < 0.f ? 0.f : v; });
     case UnaryOp::LeakyRelu: return unaryT(n, x, out, [alpha](float v) { return v < 0.f ? v * alpha : v; });
-    case UnaryOp::Sigmoid: return unaryT(n, x, out, [](float v) { return 1.f / (1.f + std::exp(-v)); });
+    case UnaryOp::Sigmoid: return unaryT(n, x, out, [](float v) { return 1.f / (1.f + std::exp(-v)); }, true);
     case UnaryOp::Reciprocal: return unaryT(n, x, out, [](float v) { return 1.f / v; });
     case UnaryOp::Rsqrt: return unaryT(n, x, out, [](float v) { return 1.f / std::sqrt(v); });
-    case UnaryOp::Tanh: return unaryT(n, x, out, [](float v) { return std::tanh(v); });
+    case UnaryOp::Tanh: return unaryT(n, x, out, [](float v) { return std::tanh(v); }, true);
   }
 }
 
@@ -210,7 +211,7 @@ void reduce(ReduceOp op, int64_t O, int64_t R, int64_t I, const float* x, float*
 }
 
 void softmax(int64_t rows, int64_t C, const float* x, float* out) {
-  const int T = threadsFor(rows * C);
+  const int T = threadsFor(rows * C * 8);
 #pragma omp parallel for schedule(static) num_threads(T)
   for (int64_t r = 0; r < rows; r++) {
     const float* p = x + r * C;

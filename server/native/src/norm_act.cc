@@ -111,43 +111,50 @@ void range(int64_t S, int t, int T, int64_t& lo, int64_t& hi) {
 
 }  // namespace
 
+// Each thread takes one contiguous range of the N x S rows (two parallel regions per call, not per
+// sample), keeping partial sums for every sample its range touches.
 void normActForward(int64_t N, int64_t S, int64_t C, const float* conv, const float* gamma, const float* beta, float eps,
                     float slope, float* out, float* mean, float* invStd) {
-  int T = std::max(1, omp_get_max_threads());
-  std::vector<double> part(static_cast<size_t>(T) * 2 * C);
-  std::vector<float> scale(C), shift(C);
-  for (int64_t n = 0; n < N; n++) {
-    const float* src = conv + n * S * C;
-    std::fill(part.begin(), part.end(), 0.0);
+  const int T = std::max(1, omp_get_max_threads());
+  const size_t stride = static_cast<size_t>(N) * 2 * C;
+  std::vector<double> part(static_cast<size_t>(T) * stride, 0.0);
+  std::vector<float> scale(N * C), shift(N * C);
 #pragma omp parallel num_threads(T)
-    {
-      int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      int64_t lo, hi;
-      range(S, t, nt, lo, hi);
-      double* p = part.data() + static_cast<size_t>(t) * 2 * C;
-      std::vector<float> blk(2 * C);
-      if (hi > lo) sumRows(src + lo * C, hi - lo, C, p, p + C, blk.data(), blk.data() + C);
+  {
+    const int t = omp_get_thread_num();
+    int64_t lo, hi;
+    range(N * S, t, omp_get_num_threads(), lo, hi);
+    std::vector<float> blk(2 * C);
+    for (int64_t r = lo; r < hi;) {
+      const int64_t n = r / S, end = std::min(hi, (n + 1) * S);
+      double* p = part.data() + t * stride + n * 2 * C;
+      sumRows(conv + r * C, end - r, C, p, p + C, blk.data(), blk.data() + C);
+      r = end;
     }
+  }
+  for (int64_t n = 0; n < N; n++)
     for (int64_t c = 0; c < C; c++) {
       double s = 0, q = 0;
       for (int t = 0; t < T; t++) {
-        s += part[t * 2 * C + c];
-        q += part[t * 2 * C + C + c];
+        s += part[t * stride + n * 2 * C + c];
+        q += part[t * stride + n * 2 * C + C + c];
       }
-      double m = s / S;
-      double var = std::max(0.0, q / S - m * m);
-      double is = 1.0 / std::sqrt(var + eps);
+      const double m = s / S;
+      const double var = std::max(0.0, q / S - m * m);
+      const double is = 1.0 / std::sqrt(var + eps);
       mean[n * C + c] = static_cast<float>(m);
       invStd[n * C + c] = static_cast<float>(is);
-      scale[c] = static_cast<float>(gamma[c] * is);
-      shift[c] = static_cast<float>(beta[c] - m * gamma[c] * is);
+      scale[n * C + c] = static_cast<float>(gamma[c] * is);
+      shift[n * C + c] = static_cast<float>(beta[c] - m * gamma[c] * is);
     }
-    float* dst = out + n * S * C;
 #pragma omp parallel num_threads(T)
-    {
-      int64_t lo, hi;
-      range(S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
-      if (hi > lo) applyRows(src + lo * C, hi - lo, C, scale.data(), shift.data(), slope, dst + lo * C);
+  {
+    int64_t lo, hi;
+    range(N * S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
+    for (int64_t r = lo; r < hi;) {
+      const int64_t n = r / S, end = std::min(hi, (n + 1) * S);
+      applyRows(conv + r * C, end - r, C, scale.data() + n * C, shift.data() + n * C, slope, out + r * C);
+      r = end;
     }
   }
 }
@@ -155,53 +162,58 @@ void normActForward(int64_t N, int64_t S, int64_t C, const float* conv, const fl
 void normActBackward(int64_t N, int64_t S, int64_t C, const float* dy, const float* conv, const float* mean,
                      const float* invStd, const float* gamma, const float* beta, float slope, float* dconv, float* dgamma,
                      float* dbeta) {
-  int T = std::max(1, omp_get_max_threads());
-  std::vector<double> part(static_cast<size_t>(T) * 2 * C);
-  std::vector<double> dg(C, 0.0), db(C, 0.0);
-  std::vector<float> scale(C), shift(C), xs(C), xb(C), a(C), b(C), d(C);
-  for (int64_t n = 0; n < N; n++) {
-    const float* g = dy + n * S * C;
-    const float* v = conv + n * S * C;
+  const int T = std::max(1, omp_get_max_threads());
+  const size_t stride = static_cast<size_t>(N) * 2 * C;
+  std::vector<double> part(static_cast<size_t>(T) * stride, 0.0);
+  std::vector<float> scale(N * C), shift(N * C), xs(N * C), xb(N * C), a(N * C), b(N * C), d(N * C);
+  for (int64_t n = 0; n < N; n++)
     for (int64_t c = 0; c < C; c++) {
-      double is = invStd[n * C + c], m = mean[n * C + c];
-      scale[c] = static_cast<float>(gamma[c] * is);
-      shift[c] = static_cast<float>(beta[c] - m * gamma[c] * is);
-      xs[c] = static_cast<float>(is);
-      xb[c] = static_cast<float>(-m * is);
+      const double is = invStd[n * C + c], m = mean[n * C + c];
+      scale[n * C + c] = static_cast<float>(gamma[c] * is);
+      shift[n * C + c] = static_cast<float>(beta[c] - m * gamma[c] * is);
+      xs[n * C + c] = static_cast<float>(is);
+      xb[n * C + c] = static_cast<float>(-m * is);
     }
-    std::fill(part.begin(), part.end(), 0.0);
 #pragma omp parallel num_threads(T)
-    {
-      int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      int64_t lo, hi;
-      range(S, t, nt, lo, hi);
-      double* p = part.data() + static_cast<size_t>(t) * 2 * C;
-      std::vector<float> blk(2 * C);
-      if (hi > lo)
-        gradSumRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, p, p + C,
-                    blk.data(), blk.data() + C);
+  {
+    const int t = omp_get_thread_num();
+    int64_t lo, hi;
+    range(N * S, t, omp_get_num_threads(), lo, hi);
+    std::vector<float> blk(2 * C);
+    for (int64_t r = lo; r < hi;) {
+      const int64_t n = r / S, end = std::min(hi, (n + 1) * S);
+      double* p = part.data() + t * stride + n * 2 * C;
+      const int64_t o = n * C;
+      gradSumRows(dy + r * C, conv + r * C, end - r, C, scale.data() + o, shift.data() + o, xs.data() + o, xb.data() + o,
+                  slope, p, p + C, blk.data(), blk.data() + C);
+      r = end;
     }
+  }
+  std::vector<double> dg(C, 0.0), db(C, 0.0);
+  for (int64_t n = 0; n < N; n++)
     for (int64_t c = 0; c < C; c++) {
       double s1 = 0, s2 = 0;
       for (int t = 0; t < T; t++) {
-        s1 += part[t * 2 * C + c];
-        s2 += part[t * 2 * C + C + c];
+        s1 += part[t * stride + n * 2 * C + c];
+        s2 += part[t * stride + n * 2 * C + C + c];
       }
       db[c] += s1;
       dg[c] += s2;
-      double k = gamma[c] * static_cast<double>(invStd[n * C + c]);
-      a[c] = static_cast<float>(k);
-      b[c] = static_cast<float>(-k * s2 / S);
-      d[c] = static_cast<float>(-k * s1 / S);
+      const double k = gamma[c] * static_cast<double>(invStd[n * C + c]);
+      a[n * C + c] = static_cast<float>(k);
+      b[n * C + c] = static_cast<float>(-k * s2 / S);
+      d[n * C + c] = static_cast<float>(-k * s1 / S);
     }
-    float* o = dconv + n * S * C;
 #pragma omp parallel num_threads(T)
-    {
-      int64_t lo, hi;
-      range(S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
-      if (hi > lo)
-        gradApplyRows(g + lo * C, v + lo * C, hi - lo, C, scale.data(), shift.data(), xs.data(), xb.data(), slope, a.data(),
-                      b.data(), d.data(), o + lo * C);
+  {
+    int64_t lo, hi;
+    range(N * S, omp_get_thread_num(), omp_get_num_threads(), lo, hi);
+    for (int64_t r = lo; r < hi;) {
+      const int64_t n = r / S, end = std::min(hi, (n + 1) * S);
+      const int64_t o = n * C;
+      gradApplyRows(dy + r * C, conv + r * C, end - r, C, scale.data() + o, shift.data() + o, xs.data() + o, xb.data() + o,
+                    slope, a.data() + o, b.data() + o, d.data() + o, dconv + r * C);
+      r = end;
     }
   }
   for (int64_t c = 0; c < C; c++) {
