@@ -80,6 +80,10 @@ export function loadAddon(): { addon: NativeAddon | null; file: string; reason?:
   const file = addonPath();
   if (!fs.existsSync(file))
     return { addon: null, file, reason: `the native addon is not built (${file} is missing; install libdnnl-dev and a C++ compiler, then run npm install)` };
+  // OpenMP threads sleep instead of spinning between parallel regions (libgomp reads this once, when
+  // the addon loads it). The native kernels' regions are milliseconds long, so waking costs little,
+  // while spinning burns a core that a busy machine (or the editor) needs. An explicit setting wins.
+  if (process.env.OMP_WAIT_POLICY === undefined) process.env.OMP_WAIT_POLICY = 'PASSIVE';
   try {
     return { addon: require(file) as NativeAddon, file };
   } catch (err) {
