@@ -175,6 +175,18 @@ test('fused block gradients agree with finite differences', { skip: skipNoNative
   });
 });
 
+test('inputGrad: false skips dx (zeros) and leaves the other gradients unchanged', { skip: skipNoNative }, () => {
+  const c: FusedCase = { x: [2, 6, 6, 6, 1], k: [3, 3, 3], co: 4, s: 1, pads: [1, 1, 1] };
+  const inp = fusedInputs(c, 55);
+  const attrs = { strides: c.s, eps: EPS, slope: SLOPE, pads: c.pads };
+  const [out, conv, mean, invStd] = run(CONV_NORM_ACT, inp, attrs) as Tensor[];
+  const gin = { dy: rand(out.shape, 56), x: inp.x, filter: inp.filter, conv, mean, invStd, gamma: inp.gamma, beta: inp.beta };
+  const full = run(CONV_NORM_ACT_GRAD, gin, attrs) as Tensor[];
+  const skip = run(CONV_NORM_ACT_GRAD, gin, { ...attrs, inputGrad: false }) as Tensor[];
+  assert.ok(values(skip[0]).every((v) => v === 0) && values(full[0]).some((v) => v !== 0));
+  for (let i = 1; i < 5; i++) assert.deepEqual(Array.from(values(skip[i])), Array.from(values(full[i])));
+});
+
 interface UpCase {
   x: number[];
   s: number[];

@@ -12,6 +12,8 @@ import { size } from './spec';
 interface FusedAttrs {
   strides?: number | number[];
   pads?: number[];
+  /** Backward only: false when x needs no gradient (the network's input); dx is then zeros, not computed. */
+  inputGrad?: boolean;
   eps?: number;
   slope?: number;
 }
@@ -67,7 +69,11 @@ function convNormActGrad(ctx: NativeContext, nsp: 2 | 3, name: string): KernelFu
     const dconv = dconvScratch(v.conv.length);
     const dgamma = new Float32Array(C), dbeta = new Float32Array(C);
     ctx.addon.normActBackward(Int32Array.of(N, S, C), v.dy, v.conv, v.mean, v.invStd, v.gamma, v.beta, dconv, dgamma, dbeta, a.slope ?? 0.01);
-    const dx = runBackwardData(ctx, be, g, t.x.shape, shape, dconv, t.filter, v.filter);
+    let dx: Float32Array;
+    if (a.inputGrad === false) {
+      dx = ctx.pool.alloc(v.x.length);
+      dx.fill(0);
+    } else dx = runBackwardData(ctx, be, g, t.x.shape, shape, dconv, t.filter, v.filter);
     const { dw, dbias } = runBackwardWeights(ctx, be, g, t.x, v.x, shape, dconv, t.filter.shape, true);
     return [
       be.makeTensorInfo(t.x.shape, 'float32', dx),
