@@ -19,27 +19,29 @@ import torch
 from torch import nn
 
 
-def conv_block(cin, cout, stride):
+def conv_block(cin, cout, k, stride):
     return nn.Sequential(
-        nn.Conv3d(cin, cout, 3, stride, 1, bias=True),
+        nn.Conv3d(cin, cout, k, stride, [(v - 1) // 2 for v in k], bias=True),
         nn.InstanceNorm3d(cout, eps=1e-5, affine=True),
         nn.LeakyReLU(0.01, inplace=True),
     )
 
 
 class UNet(nn.Module):
-    def __init__(self, cin, features, strides, n_conv, classes):
+    """kernels and strides per stage, one entry per axis (3D)."""
+
+    def __init__(self, cin, features, kernels, strides, n_conv, n_conv_dec, classes):
         super().__init__()
         self.enc = nn.ModuleList()
         c = cin
-        for f, s in zip(features, strides):
-            self.enc.append(nn.Sequential(conv_block(c, f, s), *[conv_block(f, f, 1) for _ in range(n_conv - 1)]))
+        for f, k, s, n in zip(features, kernels, strides, n_conv):
+            self.enc.append(nn.Sequential(conv_block(c, f, k, s), *[conv_block(f, f, k, 1) for _ in range(n - 1)]))
             c = f
         self.up, self.dec, self.heads = nn.ModuleList(), nn.ModuleList(), nn.ModuleList()
-        for s in range(len(features) - 1, 0, -1):
-            below, skip = features[s], features[s - 1]
+        for d, s in enumerate(range(len(features) - 1, 0, -1)):
+            below, skip, k = features[s], features[s - 1], kernels[s - 1]
             self.up.append(nn.ConvTranspose3d(below, skip, strides[s], strides[s], bias=True))
-            self.dec.append(nn.Sequential(conv_block(2 * skip, skip, 1), *[conv_block(skip, skip, 1) for _ in range(n_conv - 1)]))
+            self.dec.append(nn.Sequential(conv_block(2 * skip, skip, k, 1), *[conv_block(skip, skip, k, 1) for _ in range(n_conv_dec[d] - 1)]))
             self.heads.append(nn.Conv3d(skip, classes, 1, 1, 0, bias=True))
 
     def forward(self, x):
@@ -66,8 +68,41 @@ def soft_dice(logits, onehot, smooth=1e-5):
     return -((2 * inter + smooth) / torch.clip(denom + smooth, 1e-8)).mean()
 
 
+def check(path):
+    """Forward of nnSeg's exported weights and input (JSON) in PyTorch; prints the outputs (NDHWC)."""
+    import numpy as np
+    spec = json.load(open(path))
+    c = spec['config']
+    net = UNet(c['inputChannels'], c['featuresPerStage'], c['kernelSizes'], c['strides'], c['nConvPerStage'], c['nConvPerStageDecoder'], c['numClasses'])
+    rename = []
+    for s, n in enumerate(c['nConvPerStage']):
+        for i in range(n):
+            rename.append((f'encoder.stages.{s}.0.convs.{i}.conv', f'enc.{s}.{i}.0'))
+            rename.append((f'encoder.stages.{s}.0.convs.{i}.norm', f'enc.{s}.{i}.1'))
+    for d, n in enumerate(c['nConvPerStageDecoder']):
+        rename.append((f'decoder.transpconvs.{d}', f'up.{d}'))
+        rename.append((f'decoder.seg_layers.{d}', f'heads.{d}'))
+        for i in range(n):
+            rename.append((f'decoder.stages.{d}.convs.{i}.conv', f'dec.{d}.{i}.0'))
+            rename.append((f'decoder.stages.{d}.convs.{i}.norm', f'dec.{d}.{i}.1'))
+    state = {}
+    for name, w in spec['weights'].items():
+        prefix, leaf = name.rsplit('.', 1)
+        target = dict(rename)[prefix] + '.' + leaf
+        arr = np.array(w['data'], dtype=np.float32).reshape(w['shape'])
+        if arr.ndim == 5:  # conv [k, k, k, Ci, Co] -> [Co, Ci, k, k, k]; transposed conv [k, k, k, Co, Ci] -> [Ci, Co, k, k, k]
+            arr = arr.transpose(4, 3, 0, 1, 2)
+        state[target] = torch.from_numpy(np.ascontiguousarray(arr))
+    net.load_state_dict(state)
+    x = torch.from_numpy(np.array(spec['input']['data'], dtype=np.float32).reshape(spec['input']['shape'])).permute(0, 4, 1, 2, 3)
+    with torch.no_grad():
+        outs = net(x)
+    print(json.dumps([o.permute(0, 2, 3, 4, 1).reshape(-1).tolist() for o in outs]))
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument('--check', help='JSON with config, weights and input exported by nnSeg: print PyTorch outputs')
     ap.add_argument('--patch', type=int, default=64)
     ap.add_argument('--batch', type=int, default=2)
     ap.add_argument('--classes', type=int, default=3)
@@ -76,10 +111,13 @@ def main():
     ap.add_argument('--warmup', type=int, default=2)
     ap.add_argument('--threads', type=int, default=os.cpu_count())
     a = ap.parse_args()
+    if a.check:
+        check(a.check)
+        return
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    features, strides = [16, 32, 64, 128], [1, 2, 2, 2]
-    net = UNet(1, features, strides, 2, a.classes)
+    features, strides = [16, 32, 64, 128], [[1, 1, 1]] + [[2, 2, 2]] * 3
+    net = UNet(1, features, [[3, 3, 3]] * 4, strides, [2] * 4, [2] * 3, a.classes)
     opt = torch.optim.SGD(net.parameters(), lr=1e-2, momentum=0.99, nesterov=True, weight_decay=3e-5)
     x = torch.randn(a.batch, 1, a.patch, a.patch, a.patch)
     seg = torch.randint(0, a.classes, (a.batch, a.patch, a.patch, a.patch))

@@ -209,6 +209,12 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
       assert.ok(ref.relErr(values(sumToChannels(a)), values(tf.sum(a, [0, 1, 2, 3]))) <= 1e-6);
       const g = tf.grads((x, y) => tf.sum(tf.mul(concatChannels(x, y), tf.range(0, 5))))([a, b]);
       assert.deepEqual(Array.from(values(g[1])).slice(0, 2), [3, 4]);
+      // channel counts divisible by 4 (the SIMD copies on wasm)
+      const c = t(ref.rand(2 * 3 * 4 * 5 * 4, 33), [2, 3, 4, 5, 4]), d = t(ref.rand(2 * 3 * 4 * 5 * 8, 34), [2, 3, 4, 5, 8]);
+      assert.deepEqual(Array.from(values(concatChannels(c, d))), Array.from(values(tf.concat([c, d], -1))));
+      const [u, w] = splitChannels(tf.concat([c, d], -1), 4);
+      assert.deepEqual(Array.from(values(u)), Array.from(values(c)));
+      assert.deepEqual(Array.from(values(w)), Array.from(values(d)));
     });
   });
 

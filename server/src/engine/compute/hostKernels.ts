@@ -6,6 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { hostFor } from './host';
+import { heapOf } from './wasm/convKernels';
+import type { BackendWasmLike } from './wasm/heap';
 import { sizeOf } from './wasm/geometry';
 
 export const CONCAT_CHANNELS = 'NnsegConcatChannels';
@@ -15,12 +17,27 @@ export const DICE_CE = 'NnsegDiceCE';
 
 type Args = { inputs: Record<string, TensorInfo>; attrs: NamedAttrMap; backend: unknown };
 
+/** Strided run copies through the wasm SIMD kernel when the backend is wasm and runs are 16-byte multiples. */
+function simdRuns(backend: unknown, ...runs: number[]): ReturnType<typeof heapOf>['simd'] {
+  const b = backend as Partial<BackendWasmLike>;
+  if (!b.wasm || runs.some((c) => c % 4 !== 0 || c === 0)) return null;
+  return heapOf(b as BackendWasmLike).simd;
+}
+
 const concatChannels: KernelFunc = (args) => {
   const { inputs, backend } = args as unknown as Args;
   const { a, b } = inputs;
   const ca = a.shape[a.shape.length - 1], cb = b.shape[b.shape.length - 1];
   const host = hostFor(backend);
   const out = host.make([...a.shape.slice(0, -1), ca + cb]);
+  const simd = simdRuns(backend, ca, cb);
+  if (simd) {
+    const A = host.view(a), B = host.view(b), O = host.view(out);
+    const vox = A.length / ca, c = ca + cb;
+    simd.copyRuns(O.byteOffset, c * 4, A.byteOffset, ca * 4, vox, ca * 4);
+    simd.copyRuns(O.byteOffset + ca * 4, c * 4, B.byteOffset, cb * 4, vox, cb * 4);
+    return out;
+  }
   const A = host.view(a), B = host.view(b), O = host.view(out);
   const vox = A.length / ca;
   const c = ca + cb;
@@ -41,6 +58,12 @@ const splitChannels: KernelFunc = (args) => {
   const b = host.make([...x.shape.slice(0, -1), cb]);
   const X = host.view(x), A = host.view(a), B = host.view(b);
   const vox = X.length / c;
+  const simd = simdRuns(backend, ca, cb);
+  if (simd) {
+    simd.copyRuns(A.byteOffset, ca * 4, X.byteOffset, c * 4, vox, ca * 4);
+    simd.copyRuns(B.byteOffset, cb * 4, X.byteOffset + ca * 4, c * 4, vox, cb * 4);
+    return [a, b];
+  }
   for (let v = 0; v < vox; v++) {
     A.set(X.subarray(v * c, v * c + ca), v * ca);
     B.set(X.subarray(v * c + ca, v * c + c), v * cb);

@@ -1,11 +1,12 @@
 /**
- * Where the compute layer reports what it chose and what it could not do. The CLI and the job host
- * replace the sink; by default warnings go to stderr so a fallback is never silent.
+ * Where the compute layer reports what it chose (backend, versions, SIMD, threads) and what it could
+ * not do (fallbacks). The job host replaces the sink (job log); by default both go to stderr, so the
+ * choice is always visible and a fallback is never silent.
  */
 export type ComputeLogSink = (level: 'info' | 'warn', message: string) => void;
 
-let sink: ComputeLogSink = (level, message) => {
-  if (level === 'warn') process.stderr.write(`nnseg: ${message}\n`);
+let sink: ComputeLogSink = (_level, message) => {
+  process.stderr.write(`nnseg: ${message}\n`);
 };
 
 export function setComputeLog(next: ComputeLogSink): void {

@@ -34,8 +34,20 @@ export function trainStep(net: UNet, opt: SGD, x: Tensor, targets: Tensor[], o: 
       return { loss: value.dataSync()[0], gradNorm: clipped.norm };
     });
   } catch (e) {
+    releaseTape();
     explainHeapError(e, 'The training step', x.shape.slice(1, -1), x.shape[0]);
   }
+}
+
+/**
+ * tfjs frees the activations a failed backward pass saved only on success; free them here so a retry
+ * with a smaller batch or patch (same process) has the memory back.
+ */
+function releaseTape(): void {
+  const state = (tf.engine() as unknown as { state: { gradientDepth: number; activeTape: { saved?: Tensor[] }[] | null } }).state;
+  if (state.gradientDepth !== 0 || !state.activeTape) return;
+  for (const node of state.activeTape) for (const t of node.saved ?? []) t.dispose();
+  state.activeTape = null;
 }
 
 /** Forward without gradients (validation / inference); the caller disposes the outputs. */

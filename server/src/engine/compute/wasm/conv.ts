@@ -40,7 +40,12 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
 
   if (kd === 1 && sd === 1 && pd === 0 && Do === D) {
     conv2(x, N * D, f, Co, out, bias || undefined);
-    if (stats) timed('conv.stats', () => accumulateStats(heap.f32, out >>> 2, N, Do * pix, Co, stats));
+    if (stats) statsPass(heap, out, N, Do * pix, Co, stats);
+    return;
+  }
+  if (sd === 1 && Ci < Co) {
+    inputFold(heap, x, f, bias, g, out);
+    if (stats) statsPass(heap, out, N, Do * pix, Co, stats);
     return;
   }
 
@@ -128,6 +133,71 @@ export function convForward(heap: Heap, x: number, f: number, bias: number, g: C
   heap.free(z);
   if (scratch) heap.free(scratch);
   for (const p of fold) if (p) heap.free(p);
+}
+
+/**
+ * Few input channels (the first layer): fold the depth taps into the input channels instead, so the
+ * copy is kd x the small input and XNNPACK writes the output (with bias) directly.
+ * xf[n, o, h, w, (j, ci)] = x[n, o + j - pd, h, w, ci] (zero outside), filter [kh, kw, kd*Ci, Co].
+ */
+function inputFold(heap: Heap, x: number, f: number, bias: number, g: ConvGeom, out: number): void {
+  const { N, D, H, W, Ci, Co, kd, kh, kw, pd, Do, Ho, Wo } = g;
+  const K = kd * Ci;
+  const xf = heap.alloc(N * Do * H * W * K);
+  const ff = heap.alloc(kh * kw * K * Co);
+  const F = heap.f32;
+  timed('conv.inputFold', () => {
+    const x0 = x >>> 2, xf0 = xf >>> 2, f0 = f >>> 2, ff0 = ff >>> 2;
+    for (let j = 0; j < kd; j++)
+      for (let ab = 0; ab < kh * kw; ab++)
+        for (let ci = 0; ci < Ci; ci++) {
+          const src = f0 + ((j * kh * kw + ab) * Ci + ci) * Co, dst = ff0 + (ab * K + j * Ci + ci) * Co;
+          for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
+        }
+    const plane = H * W;
+    for (let n = 0; n < N; n++)
+      for (let o = 0; o < Do; o++) {
+        const dst0 = xf0 + (n * Do + o) * plane * K;
+        for (let j = 0; j < kd; j++) {
+          const d = o + j - pd;
+          if (d < 0 || d >= D) {
+            for (let p = 0; p < plane; p++) F.fill(0, dst0 + p * K + j * Ci, dst0 + p * K + j * Ci + Ci);
+            continue;
+          }
+          const src0 = x0 + (n * D + d) * plane * Ci;
+          for (let p = 0; p < plane; p++) {
+            const dst = dst0 + p * K + j * Ci, src = src0 + p * Ci;
+            for (let ci = 0; ci < Ci; ci++) F[dst + ci] = F[src + ci];
+          }
+        }
+      }
+  });
+  heap.conv2d({ x: xf, batch: N * Do, h: H, w: W, ci: K, filter: ff, kh, kw, co: Co, pads: xnnPads(g), strides: [g.sh, g.sw], dilations: [1, 1], bias: bias || undefined, out, ho: Ho, wo: Wo });
+  heap.free(ff);
+  heap.free(xf);
+}
+
+/** Per-(n, c) sums and sums of squares of y [N, pix, Co] into stats (SIMD when it can). */
+function statsPass(heap: Heap, y: number, N: number, pix: number, Co: number, stats: Stats): void {
+  timed('conv.stats', () => {
+    const simd = Co % 4 === 0 ? heap.simd : null;
+    if (!simd) return accumulateStats(heap.f32, y >>> 2, N, pix, Co, stats);
+    // sumSlices in place with y as its only term: rewrites y unchanged and accumulates the sums.
+    const scratch = heap.alloc(Co * 8);
+    const zero = scratch, part = scratch + Co * 4, acc = scratch + Co * 16;
+    for (let n = 0; n < N; n++) {
+      const F = heap.f32;
+      F.fill(0, zero >>> 2, (zero >>> 2) + Co * 8);
+      const yn = y + n * pix * Co * 4;
+      simd.sumSlices(yn, pix, Co, yn, Co * 4, zero, 0, zero, 0, zero, part, acc);
+      const A = new Float64Array(F.buffer, acc, Co * 2);
+      for (let c = 0; c < Co; c++) {
+        stats[(n * Co + c) * 2] += A[c];
+        stats[(n * Co + c) * 2 + 1] += A[Co + c];
+      }
+    }
+    heap.free(scratch);
+  });
 }
 
 /** y[p, c] = bias[c] + sum_i Z[bases[i] + p*strides[i] + c]; optional per-channel sum / sumsq. */
@@ -304,59 +374,9 @@ export function convBackwardFilter(heap: Heap, x: number, dy: number, g: ConvGeo
         }
       });
       const ft0 = ft >>> 2, ftEnd = ft0 + fpix * C * Co;
-      let built: number | null = null;
-      let prevLo = 0, prevHi = 0;
-      for (const { j, qOff, oLo, oHi } of taps) {
-        timed('wgrad.transposeDy', () => {
-          if (built === null) {
-            // ft[p, n*Dr + i, co] = dy[n, i - qOff, h0 + p, co] (zero where that slice does not exist)
-            const dy0 = dy >>> 2;
-            F.fill(0, ft0, ftEnd);
-            const pbF = Math.max(1, Math.floor(65536 / (C * Co)));
-            for (let p0 = 0; p0 < fpix; p0 += pbF) {
-              const p1 = Math.min(fpix, p0 + pbF);
-              for (let n = 0; n < N; n++)
-                for (let o = oLo; o < oHi; o++) {
-                  const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
-                  const dst0 = ft0 + (n * Dr + o + qOff) * Co;
-                  for (let pp = p0; pp < p1; pp++) {
-                    const src = src0 + pp * Co, dst = dst0 + pp * C * Co;
-                    for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
-                  }
-                }
-            }
-          } else {
-            // The next tap's filter is this one moved by (qOff - built) slices: one memmove, then
-            // zero the slots whose slice does not exist (those that crossed an n or pixel boundary).
-            const delta = (qOff - built) * Co;
-            if (delta > 0) F.copyWithin(ft0 + delta, ft0, ftEnd - delta);
-            else if (delta < 0) F.copyWithin(ft0, ft0 - delta, ftEnd);
-            for (let pp = 0; pp < fpix; pp++)
-              for (let n = 0; n < N; n++)
-                for (let i = 0; i < Dr; i++) {
-                  const o = i - qOff;
-                  if (o >= oLo && o < oHi) continue;
-                  const dst = ft0 + (pp * C + n * Dr + i) * Co;
-                  F.fill(0, dst, dst + Co);
-                }
-            // Slices this tap reads that the previous one did not: their moved data came from a
-            // neighbouring block, so copy them from dy.
-            const dy0 = dy >>> 2;
-            for (let o = oLo; o < oHi; o++) {
-              if (o >= prevLo && o < prevHi) continue;
-              for (let n = 0; n < N; n++) {
-                const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
-                const dst0 = ft0 + (n * Dr + o + qOff) * Co;
-                for (let pp = 0; pp < fpix; pp++) F.copyWithin(dst0 + pp * C * Co, src0 + pp * Co, src0 + pp * Co + Co);
-              }
-            }
-          }
-          built = qOff;
-          prevLo = oLo;
-          prevHi = oHi;
-        });
+      const conv = (img: number, filter: number | { id: number }, j: number) => {
         heap.conv2d({
-          x: xt, batch: Ci, h: Hb, w: Wu, ci: C, filter: ft, kh: h1 - h0, kw: Wo, co: Co,
+          x: img, batch: Ci, h: Hb, w: Wu, ci: C, filter, kh: h1 - h0, kw: Wo, co: Co,
           pads: [padT, padB, pw, pr], strides: [1, 1], dilations: [sh, sw], out: part, ho: kh, wo: kw,
         });
         F = heap.f32;
@@ -368,6 +388,95 @@ export function convBackwardFilter(heap: Heap, x: number, dy: number, g: ConvGeo
             const dst = d0 + (ab * Ci + ci) * Co;
             for (let co = 0; co < Co; co++) F[dst + co] += F[src + co];
           }
+      };
+      const buildFt = (qOff: number, oLo: number, oHi: number) => timed('wgrad.transposeDy', () => {
+        // ft[p, n*Dr + i, co] = dy[n, i - qOff, h0 + p, co] (zero where that slice does not exist)
+        const dy0 = dy >>> 2;
+        F.fill(0, ft0, ftEnd);
+        const pbF = Math.max(1, Math.floor(65536 / (C * Co)));
+        for (let p0 = 0; p0 < fpix; p0 += pbF) {
+          const p1 = Math.min(fpix, p0 + pbF);
+          for (let n = 0; n < N; n++)
+            for (let o = oLo; o < oHi; o++) {
+              const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
+              const dst0 = ft0 + (n * Dr + o + qOff) * Co;
+              for (let pp = p0; pp < p1; pp++) {
+                const src = src0 + pp * Co, dst = dst0 + pp * C * Co;
+                for (let co = 0; co < Co; co++) F[dst + co] = F[src + co];
+              }
+            }
+        }
+      });
+      // One dy filter for all taps of the class when the widest tap's slices cover the others': the
+      // other taps shift the image's slice channels instead (a bulk copy), so XNNPACK transposes and
+      // packs the big filter once instead of once per tap.
+      const base = taps.reduce((m, t) => (t.oHi - t.oLo > m.oHi - m.oLo ? t : m), taps[0]);
+      const shared = taps.every((t) => t.oLo >= base.oLo && t.oHi <= base.oHi);
+      if (shared) {
+        buildFt(base.qOff, base.oLo, base.oHi);
+        const ftId = heap.alias(ft, fpix * C * Co);
+        const shifted = taps.length > 1 ? heap.alloc(Ci * Hb * Wu * C) : 0;
+        try {
+          for (const { j, qOff } of taps) {
+            const delta = qOff - base.qOff;
+            if (delta !== 0) {
+              timed('wgrad.shiftX', () => {
+                F = heap.f32;
+                const x0 = xt >>> 2, s0 = shifted >>> 2, L = Ci * Hb * Wu * C;
+                // shifted[.., n*Dr + i] = xt[.., n*Dr + i + delta], zero where i + delta is outside 0..Dr-1
+                if (delta > 0) F.copyWithin(s0, x0 + delta, x0 + L);
+                else F.copyWithin(s0 - delta, x0, x0 + L + delta);
+                const rows = Ci * Hb * Wu;
+                for (let q = 0; q < rows; q++)
+                  for (let n = 0; n < N; n++) {
+                    const row = s0 + q * C + n * Dr;
+                    if (delta > 0) F.fill(0, row + Dr - delta, row + Dr);
+                    else F.fill(0, row, row - delta);
+                  }
+              });
+            }
+            conv(delta === 0 ? xt : shifted, { id: ftId }, j);
+          }
+        } finally {
+          heap.drop(ftId);
+          if (shifted) heap.free(shifted);
+        }
+      } else {
+        let built: number | null = null;
+        let prevLo = 0, prevHi = 0;
+        for (const { j, qOff, oLo, oHi } of taps) {
+          if (built === null) buildFt(qOff, oLo, oHi);
+          else {
+            timed('wgrad.transposeDy', () => {
+              // The next tap's filter is this one moved by (qOff - built) slices: one memmove, then
+              // zero the slots whose slice does not exist and copy in the slices the last one lacked.
+              const delta = (qOff - (built as number)) * Co;
+              if (delta > 0) F.copyWithin(ft0 + delta, ft0, ftEnd - delta);
+              else if (delta < 0) F.copyWithin(ft0, ft0 - delta, ftEnd);
+              for (let pp = 0; pp < fpix; pp++)
+                for (let n = 0; n < N; n++)
+                  for (let i = 0; i < Dr; i++) {
+                    const o = i - qOff;
+                    if (o >= oLo && o < oHi) continue;
+                    const dst = ft0 + (pp * C + n * Dr + i) * Co;
+                    F.fill(0, dst, dst + Co);
+                  }
+              const dy0 = dy >>> 2;
+              for (let o = oLo; o < oHi; o++) {
+                if (o >= prevLo && o < prevHi) continue;
+                for (let n = 0; n < N; n++) {
+                  const src0 = dy0 + (((n * Do + o) * Ho + h0) * Wo) * Co;
+                  const dst0 = ft0 + (n * Dr + o + qOff) * Co;
+                  for (let pp = 0; pp < fpix; pp++) F.copyWithin(dst0 + pp * C * Co, src0 + pp * Co, src0 + pp * Co + Co);
+                }
+              }
+            });
+          }
+          built = qOff;
+          prevLo = oLo;
+          prevHi = oHi;
+          conv(xt, ft, j);
+        }
       }
       heap.free(ft);
       heap.free(xt);

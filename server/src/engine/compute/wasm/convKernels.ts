@@ -19,11 +19,15 @@ function reference(name: string, a: Args, reason: string): TensorInfo | TensorIn
   return runReference(name, a.inputs, a.attrs, a.backend as unknown as tf.KernelBackend, (shape, dtype, values) => a.backend.makeOutput(shape, dtype, undefined, values as Float32Array), reason);
 }
 
-/** Wraps a kernel body: scratch is freed and outputs are released again if the body throws. */
-function run(a: Args, body: (heap: Heap) => TensorInfo): TensorInfo {
+/** Wraps a kernel body: scratch is freed, and the output too if the body throws. */
+function run(a: Args, body: (heap: Heap, keep: (t: TensorInfo) => TensorInfo) => TensorInfo): TensorInfo {
   const heap = heapOf(a.backend);
+  const made: TensorInfo[] = [];
   try {
-    return body(heap);
+    return body(heap, (t) => (made.push(t), t));
+  } catch (e) {
+    heap.discard(made);
+    throw e;
   } finally {
     heap.release();
   }
@@ -42,8 +46,8 @@ const conv3D: KernelFunc = (args) => {
   const g = geomFrom3DInfo(info);
   const why = !layoutOk(a.attrs) ? 'channels-first layout' : unsupported(g, [info.dilationDepth, info.dilationHeight, info.dilationWidth]);
   if (why) return reference('Conv3D', a, why);
-  return run(a, (heap) => {
-    const out = heap.output(info.outShape);
+  return run(a, (heap, keep) => {
+    const out = keep(heap.output(info.outShape));
     convForward(heap, heap.ptr(x), heap.ptr(filter), 0, g, heap.ptr(out));
     return out;
   });
@@ -57,8 +61,8 @@ const conv3DBackpropInput: KernelFunc = (args) => {
   const g = geomFrom3DInfo(info);
   const why = unsupported(g);
   if (why) return reference('Conv3DBackpropInputV2', a, why);
-  return run(a, (heap) => {
-    const out = heap.output(inputShape);
+  return run(a, (heap, keep) => {
+    const out = keep(heap.output(inputShape));
     convBackwardData(heap, heap.ptr(dy), heap.ptr(filter), g, heap.ptr(out));
     return out;
   });
@@ -72,8 +76,8 @@ const conv3DBackpropFilter: KernelFunc = (args) => {
   const g = geomFrom3DInfo(info);
   const why = unsupported(g);
   if (why) return reference('Conv3DBackpropFilterV2', a, why);
-  return run(a, (heap) => {
-    const out = heap.output(filterShape);
+  return run(a, (heap, keep) => {
+    const out = keep(heap.output(filterShape));
     convBackwardFilter(heap, heap.ptr(x), heap.ptr(dy), g, heap.ptr(out));
     return out;
   });
@@ -92,8 +96,8 @@ const conv2DBackpropInput: KernelFunc = (args) => {
   const inputShape = a.attrs.inputShape as number[];
   const { g, why } = info2D(a, inputShape, filter.shape);
   if (why) return reference('Conv2DBackpropInput', a, why);
-  return run(a, (heap) => {
-    const out = heap.output(inputShape);
+  return run(a, (heap, keep) => {
+    const out = keep(heap.output(inputShape));
     convBackwardData(heap, heap.ptr(dy), heap.ptr(filter), g, heap.ptr(out));
     return out;
   });
@@ -105,8 +109,8 @@ const conv2DBackpropFilter: KernelFunc = (args) => {
   const filterShape = a.attrs.filterShape as number[];
   const { g, why } = info2D(a, x.shape, filterShape);
   if (why) return reference('Conv2DBackpropFilter', a, why);
-  return run(a, (heap) => {
-    const out = heap.output(filterShape);
+  return run(a, (heap, keep) => {
+    const out = keep(heap.output(filterShape));
     convBackwardFilter(heap, heap.ptr(x), heap.ptr(dy), g, heap.ptr(out));
     return out;
   });

@@ -70,6 +70,9 @@ export const convNormActForward: KernelFunc = (args) => {
         }
       }
     });
+  } catch (e) {
+    heap.discard([out, conv, mean, invStd]);
+    throw e;
   } finally {
     heap.release();
   }
@@ -169,6 +172,9 @@ export const convNormActBackward: KernelFunc = (args) => {
     });
     timed('convNormAct.convBackwardData', () => convBackwardData(heap, dz, heap.ptr(filter), g, heap.ptr(dx)));
     timed('convNormAct.convBackwardFilter', () => convBackwardFilter(heap, heap.ptr(x), dz, g, heap.ptr(dfilter)));
+  } catch (e) {
+    heap.discard([dx, dfilter, dbias, dgamma, dbeta]);
+    throw e;
   } finally {
     heap.release();
   }

@@ -87,6 +87,11 @@ export class Heap {
     this.backend.wasm.tfjs.disposeData(id);
   }
 
+  /** Releases a failed kernel's outputs, so running out of memory leaves nothing allocated behind. */
+  discard(outputs: TensorInfo[]): void {
+    for (const t of outputs) this.backend.disposeData(t.dataId, true);
+  }
+
   /** Frees every scratch buffer still held (call in finally). */
   release(): void {
     for (const p of this.owned.splice(0)) this.backend.wasm._free(p);

@@ -75,6 +75,9 @@ export const upConvForward: KernelFunc = (args) => {
     } finally {
       heap.drop(wrId);
     }
+  } catch (e) {
+    heap.discard([y]);
+    throw e;
   } finally {
     heap.release();
   }
@@ -115,6 +118,9 @@ export const upConvBackward: KernelFunc = (args) => {
     F = heap.f32;
     const d0 = dwr >>> 2, o0 = heap.off(df);
     for (let t = 0; t < width; t++) for (let ci = 0; ci < g.Ci; ci++) F[o0 + t * g.Ci + ci] = F[d0 + ci * width + t];
+  } catch (e) {
+    heap.discard([dx, df]);
+    throw e;
   } finally {
     heap.release();
   }

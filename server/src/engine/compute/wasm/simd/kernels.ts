@@ -82,6 +82,29 @@ const vconsts = (l: Locals) => [
 export function simdModule(): Uint8Array {
   return assemble([
     {
+      // n runs of len bytes (a multiple of 16): dst + i*ds <- src + i*ss (channel concat/split, scatters)
+      name: 'copyRuns',
+      params: [['dst', I32], ['ds', I32], ['src', I32], ['ss', I32], ['n', I32], ['len', I32]],
+      locals: [['i', I32], ['c', I32]] as never,
+      body: (l) => [
+        ...op.i32(0), ...l.set('i'),
+        ...op.block, ...op.loop,
+        ...l.get('i'), ...l.get('n'), ...op.geu, ...op.brIf(1),
+        ...op.i32(0), ...l.set('c'),
+        ...op.loop,
+        ...l.get('dst'), ...l.get('c'), ...op.add,
+        ...l.get('src'), ...l.get('c'), ...op.add, ...op.vLoad,
+        ...op.vStore,
+        ...l.get('c'), ...op.i32(16), ...op.add, ...l.tee('c'), ...l.get('len'), ...op.ltu, ...op.brIf(0),
+        ...op.end,
+        ...l.get('dst'), ...l.get('ds'), ...op.add, ...l.set('dst'),
+        ...l.get('src'), ...l.get('ss'), ...op.add, ...l.set('src'),
+        ...l.get('i'), ...op.i32(1), ...op.add, ...l.set('i'),
+        ...op.br(0),
+        ...op.end, ...op.end,
+      ],
+    },
+    {
       // out = leaky(z * a[c] + b[c])
       name: 'normAct',
       params: [['z', I32], ['out', I32], ['n', I32], ['C', I32], ['a', I32], ['b', I32], ['slope', F32]],
@@ -152,6 +175,7 @@ export function simdModule(): Uint8Array {
 }
 
 export interface SimdKernels {
+  copyRuns(dst: number, ds: number, src: number, ss: number, n: number, len: number): void;
   normAct(z: number, out: number, n: number, C: number, a: number, b: number, slope: number): void;
   sumSlices(y: number, n: number, C: number, z0: number, s0: number, z1: number, s1: number, z2: number, s2: number, bias: number, part: number, acc: number): void;
   normActGrad1(z: number, dy: number, n: number, C: number, ya: number, yb: number, mu: number, is: number, slope: number, part: number, acc: number): void;
