@@ -44,64 +44,79 @@ function blob(seed: number, centre: Shape3, radius: Shape3, islands: number): Ui
   return a;
 }
 
-function main(): void {
-  const s = size / 256;
-  const ref = blob(1, [128 * s, 128 * s, 128 * s], [66 * s, 104 * s, 106 * s], 0);
-  const pred = blob(2, [126 * s, 131 * s, 127 * s], [68 * s, 102 * s, 107 * s], 2);
+interface Scipy {
+  seconds: number;
+  labels: Record<string, Record<string, number | null | string>>;
+  scipy: string;
+}
+
+function scipyRun(dir: string, extra: string[]): Scipy {
+  const script = path.join(__dirname, '..', '..', 'bench', 'metrics_scipy.py');
+  const args = ['--ref', path.join(dir, 'ref.raw'), '--pred', path.join(dir, 'pred.raw'), '--shape', shape.join(','), '--spacing', spacing.join(','), '--labels', '1', ...extra];
+  const out = spawnSync('/usr/bin/python3', [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (out.status !== 0) throw new Error(`metrics_scipy.py failed: ${out.stderr}`);
+  return JSON.parse(out.stdout) as Scipy;
+}
+
+function maxDiff(a: Record<string, number | null | string>, b: LabelMetrics): number {
+  let d = 0;
+  for (const k of Object.keys(a) as (keyof LabelMetrics)[]) {
+    const x = a[k];
+    const y = b[k];
+    if (typeof x === 'number' && typeof y === 'number') d = Math.max(d, Math.abs(x - y));
+    else if (x !== y) d = Infinity;
+  }
+  return d;
+}
+
+/** Ours and scipy's alternately, best of `reps` each (the machine may be shared: alternating evens out load). */
+function scenario(name: string, ref: Uint8Array, pred: Uint8Array, withFull: boolean, haveScipy: boolean): void {
   const full: [number, number, number, number, number, number] = [0, 0, 0, size - 1, size - 1, size - 1];
   const surf = boxSurfaces(ref, pred, shape, 1, full);
-  console.log(`metrics bench: ${shape.join('x')} pair, spacing ${spacing.join(' x ')} mm, surface voxels ref ${surf.ref.length}, pred ${surf.pred.length}`);
-  console.log(`load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
-
-  let best = Infinity;
-  let ours: LabelMetrics | undefined;
-  for (let r = 0; r < reps; r++) {
-    (globalThis as { gc?: () => void }).gc?.();
-    const t0 = performance.now();
-    const m = computeCaseMetrics(ref, pred, shape, spacing, { labels: [1] });
-    const dt = (performance.now() - t0) / 1000;
-    best = Math.min(best, dt);
-    ours = m.labels['1'];
-  }
-  console.log(`nnseg (TypeScript): best of ${reps} ${best.toFixed(3)} s`);
-  console.log(`  ${JSON.stringify(ours)}`);
-
-  const py = '/usr/bin/python3';
-  const script = path.join(__dirname, '..', '..', 'bench', 'metrics_scipy.py');
-  const probe = spawnSync(py, ['-c', 'import scipy, numpy'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    console.log('scipy column skipped: /usr/bin/python3 with scipy not found (apt-get install -y python3-scipy).');
-    return;
-  }
+  console.log(`\n${name}: ${shape.join('x')}, spacing ${spacing.join(' x ')} mm, surface voxels ref ${surf.ref.length}, pred ${surf.pred.length}`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-bench-'));
   try {
     fs.writeFileSync(path.join(dir, 'ref.raw'), ref);
     fs.writeFileSync(path.join(dir, 'pred.raw'), pred);
-    const common = ['--ref', path.join(dir, 'ref.raw'), '--pred', path.join(dir, 'pred.raw'), '--shape', shape.join(','), '--spacing', spacing.join(','), '--labels', '1'];
-    for (const variant of [{ name: 'scipy, EDT on the bounding box', extra: [] as string[] }, { name: 'scipy, EDT on the whole grid', extra: ['--full'] }]) {
-      let pyBest = Infinity;
-      let ref1: Record<string, number | null | string> | undefined;
-      for (let r = 0; r < (variant.extra.length ? 1 : reps); r++) {
-        const out = spawnSync(py, [script, ...common, ...variant.extra], { encoding: 'utf8', maxBuffer: 1 << 26 });
-        if (out.status !== 0) throw new Error(`metrics_scipy.py failed: ${out.stderr}`);
-        const res = JSON.parse(out.stdout) as { seconds: number; labels: Record<string, Record<string, number | null | string>>; scipy: string };
-        pyBest = Math.min(pyBest, res.seconds);
-        ref1 = res.labels['1'];
-        if (r === 0 && !variant.extra.length) console.log(`scipy ${res.scipy}`);
+    let best = Infinity;
+    let bestPy = Infinity;
+    let ours: LabelMetrics | undefined;
+    let py: Scipy | undefined;
+    for (let r = 0; r < reps; r++) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = performance.now();
+      ours = computeCaseMetrics(ref, pred, shape, spacing, { labels: [1] }).labels['1'];
+      best = Math.min(best, (performance.now() - t0) / 1000);
+      if (haveScipy) {
+        py = scipyRun(dir, []);
+        bestPy = Math.min(bestPy, py.seconds);
       }
-      let maxDiff = 0;
-      const keys = Object.keys(ref1!) as (keyof LabelMetrics)[];
-      for (const k of keys) {
-        const a = ref1![k];
-        const b = ours![k];
-        if (typeof a === 'number' && typeof b === 'number') maxDiff = Math.max(maxDiff, Math.abs(a - b));
-        else if (a !== b) maxDiff = Infinity;
-      }
-      console.log(`${variant.name}: ${pyBest.toFixed(3)} s; nnseg/scipy time ratio ${(best / pyBest).toFixed(3)}; max |difference| ${maxDiff.toExponential(2)} ${maxDiff <= 1e-6 ? '(identical to 1e-6)' : 'EXCEEDS 1e-6'}`);
+    }
+    const m = ours!;
+    console.log(`  values: Dice ${m.dice!.toFixed(4)}, HD95 ${m.hd95!.toFixed(3)} mm, HD99.9 ${m.hd99_9!.toFixed(3)} mm, HD100 ${m.hd100!.toFixed(3)} mm, ASSD ${m.assd!.toFixed(3)} mm`);
+    console.log(`  nnseg (TypeScript, one thread):     ${best.toFixed(3)} s (best of ${reps})`);
+    if (!haveScipy) return;
+    const d = maxDiff(py!.labels['1'], m);
+    console.log(`  scipy ${py!.scipy}, EDT on the union box: ${bestPy.toFixed(3)} s (best of ${reps}); ratio nnseg/scipy ${(best / bestPy).toFixed(3)}; max |difference| ${d.toExponential(2)} ${d <= 1e-6 ? '(identical to 1e-6)' : 'EXCEEDS 1e-6'}`);
+    if (withFull) {
+      const f = scipyRun(dir, ['--full']);
+      console.log(`  scipy, EDT on the whole grid:       ${f.seconds.toFixed(3)} s (once); ratio nnseg/scipy ${(best / f.seconds).toFixed(3)}; max |difference| ${maxDiff(f.labels['1'], m).toExponential(2)}`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function main(): void {
+  const s = size / 256;
+  console.log(`metrics bench; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} cores (times under load are noisy: run twice, take the better)`);
+  const haveScipy = spawnSync('/usr/bin/python3', ['-c', 'import scipy, numpy'], { encoding: 'utf8' }).status === 0;
+  if (!haveScipy) console.log('scipy column skipped: /usr/bin/python3 with scipy not found (apt-get install -y python3-scipy).');
+  const ref = blob(1, [128 * s, 128 * s, 128 * s], [69 * s, 108 * s, 110 * s], 0);
+  const noisy = blob(2, [126 * s, 131 * s, 127 * s], [71 * s, 106 * s, 111 * s], 2);
+  scenario('noisy prediction (lumpy ellipsoid vs another, plus two far islands)', ref, noisy, true, haveScipy);
+  const close = blob(1, [129 * s, 127 * s, 128 * s], [69 * s, 108 * s, 111 * s], 0);
+  scenario('close prediction (the same shape moved by one voxel, one axis 1% larger)', ref, close, false, haveScipy);
 }
 
 main();

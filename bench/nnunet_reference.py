@@ -4,7 +4,8 @@ produce reference outputs nnSeg is checked against (test/fixtures/planning, benc
 
 Usage (Debian: python3-numpy python3-scipy python3-skimage python3-nibabel python3-torch python3-pandas):
   NNUNET_SRC=/path/with/nnUNet,dynamic-network-architectures,batchgenerators,acvl_utils \
-  /usr/bin/python3 bench/nnunet_reference.py RAW_ROOT OUT_ROOT DatasetXXX_Name [...] [--preprocess CASE_ID CONFIG]
+  /usr/bin/python3 bench/nnunet_reference.py RAW_ROOT OUT_ROOT DatasetXXX_Name [...] [--plan-only]
+      [--preprocess CASE_ID CONFIG] [--time-preprocess CONFIG]
 
 NNUNET_SRC holds source checkouts of MIC-DKFZ/nnUNet, MIC-DKFZ/dynamic-network-architectures,
 MIC-DKFZ/batchgenerators and MIC-DKFZ/acvl_utils (not installed: put on sys.path here). SimpleITK is not
@@ -94,6 +95,11 @@ def main(argv):
     os.environ.setdefault('nnUNet_results', os.path.abspath(os.path.join(out_root, '_results')))
     plan_only = '--plan-only' in rest
     rest = [r for r in rest if r != '--plan-only']
+    time_config = None
+    if '--time-preprocess' in rest:
+        i = rest.index('--time-preprocess')
+        time_config = rest[i + 1]
+        rest = rest[:i] + rest[i + 2:]
     preprocess = None
     if '--preprocess' in rest:
         i = rest.index('--preprocess')
@@ -107,6 +113,29 @@ def main(argv):
         ExperimentPlanner(name, gpu_memory_target_in_gb=8).plan_experiment()
         if preprocess:
             dump_preprocessed(name, *preprocess)
+        if time_config:
+            time_preprocessing(name, time_config)
+
+
+def time_preprocessing(name, configuration):
+    """Preprocesses every training case in this process (DefaultPreprocessor.run_case, no saving) and prints
+    one JSON line: cases and seconds."""
+    import time
+    from batchgenerators.utilities.file_and_folder_operations import load_json, join
+    from nnunetv2.preprocessing.preprocessors.default_preprocessor import DefaultPreprocessor
+    from nnunetv2.utilities.plans_handling.plans_handler import PlansManager
+    from nnunetv2.utilities.utils import get_filenames_of_train_images_and_targets
+    pre = join(os.environ['nnUNet_preprocessed'], name)
+    raw = join(os.environ['nnUNet_raw'], name)
+    pm = PlansManager(join(pre, 'nnUNetPlans.json'))
+    cm = pm.get_configuration(configuration)
+    dj = load_json(join(raw, 'dataset.json'))
+    ds = get_filenames_of_train_images_and_targets(raw, dj)
+    pp = DefaultPreprocessor(verbose=False)
+    t = time.perf_counter()
+    for k in ds:
+        pp.run_case(ds[k]['images'], ds[k]['label'], pm, cm, dj)
+    print(json.dumps({'cases': len(ds), 'seconds': time.perf_counter() - t}))
 
 
 def dump_preprocessed(name, case_id, configuration):

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { CancelJobRequest, CheckConfigRequest, CONFIG_FILE_SUFFIX, StartJobRequest, type JobKind } from '../../server/src/protocol';
 import type { JobTracker } from './jobs/tracker';
+import { showReport } from './reports/reportPanel';
 
 export interface CommandDeps {
   client: LanguageClient;
@@ -81,7 +82,18 @@ export function commandTable(deps: CommandDeps): Record<string, (...args: unknow
       if (ref && pred) return startJob(deps, 'evaluate', undefined, { ref: ref.fsPath, pred: pred.fsPath });
       return undefined;
     },
-    'nnseg.compare': withConfig('compare'),
+    'nnseg.compare': async (uri?: unknown) => {
+      const id = await withConfig('compare')(uri);
+      if (!id) return undefined;
+      // The report opens when the job ends; the job's own notification says if it failed.
+      const sub = deps.tracker.onEvent((e) => {
+        if (e.type !== 'state' || e.job.id !== id || e.job.state === 'running' || e.job.state === 'queued') return;
+        sub.dispose();
+        const html = (e.job.result as { reportHtml?: string } | undefined)?.reportHtml;
+        if (e.job.state === 'succeeded' && html) void showReport(html);
+      });
+      return id;
+    },
     'nnseg.runSelfTest': () => startJob(deps, 'selftest', undefined, { seconds: 5 }),
     'nnseg.cancelJob': async () => {
       const active = deps.tracker.active();

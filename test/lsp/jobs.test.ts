@@ -60,6 +60,24 @@ test('a job runs in a child process and reports progress, logs, metrics and its 
   assert.ok(done.job.logFile!.startsWith(path.join(ws.dir, '.storage')), 'logs live in the storage folder');
 });
 
+test('clients that support it get LSP work-done progress for a job: begin, reports, end', async () => {
+  const seen: { kind: string; percentage?: number; title?: string; cancellable?: boolean }[] = [];
+  let token: unknown;
+  client.conn.onNotification('$/progress', (p: { token: unknown; value: { kind: string; percentage?: number; title?: string; cancellable?: boolean } }) => {
+    // Only this job's progress: the previous job's 'end' may still be on its way.
+    if (p.value.kind === 'begin' && /Self-test/.test(p.value.title ?? '')) token ??= p.token;
+    if (token !== undefined && p.token === token) seen.push(p.value);
+  });
+  const { job } = await client.conn.sendRequest(StartJobRequest, { kind: 'selftest', params: { seconds: 1 } });
+  await waitFor(stateOf(job.id, 'succeeded'));
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(seen[0].kind, 'begin');
+  assert.match(seen[0].title!, /nnSeg: Self-test/);
+  assert.equal(seen[0].cancellable, true);
+  assert.ok(seen.some((v) => v.kind === 'report' && (v.percentage ?? 0) > 0));
+  assert.equal(seen[seen.length - 1].kind, 'end');
+});
+
 test('one job at a time: the second waits, and cancelling the running one starts the next', async () => {
   const a = (await client.conn.sendRequest(StartJobRequest, { kind: 'selftest', params: { seconds: 30 } })).job;
   const b = (await client.conn.sendRequest(StartJobRequest, { kind: 'selftest', params: { seconds: 0.2 } })).job;

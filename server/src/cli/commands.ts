@@ -22,5 +22,6 @@ export const commands: CommandEntry[] = [
   { name: 'metrics', summary: 'Segmentation metrics (Dice, IoU, HD95, ...) for one prediction against a reference', load: () => require('./metrics') as typeof import('./metrics') },
   { name: 'evaluate', summary: 'Evaluate a folder of predictions against a folder of references (summary.json)', load: () => require('./evaluate') as typeof import('./evaluate') },
   { name: 'compare', summary: 'Compare several methods (e.g. nnSeg vs TotalSegmentator) in a Table-1 style report', load: () => require('./compare') as typeof import('./compare') },
+  { name: 'demo', summary: 'Run the pipeline on built-in (generated) data', load: () => require('./demo') as typeof import('./demo') },
   { name: 'jobs', summary: 'Run an engine job (as the editor does) and stream its events', load: () => require('./jobs') as typeof import('./jobs') },
 ];

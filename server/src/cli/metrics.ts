@@ -1,3 +1,5 @@
+import { readNiftiHeader } from '../engine/io';
+import { labelTableOf } from '../engine/evaluation/labelFile';
 import { metricsForFiles } from '../engine/evaluation/metricsFiles';
 import { UsageError } from '../util/errors';
 import { printJson, str, flag, type CliCommand } from './command';
@@ -23,8 +25,11 @@ const command: CliCommand = {
     const m = await metricsForFiles(ref, pred, { labels, hdMode, distances: !flag(args, 'no-distances') });
     if (flag(args, 'json')) printJson(io, m);
     else {
+      // label names when the reference carries a label table (TotalSegmentator --ml files)
+      const table = labelTableOf(await readNiftiHeader(ref));
+      const names = table ? Object.fromEntries([...table].map(([v, n]) => [String(v), n])) : undefined;
       io.out(`${pred} against ${ref} (distances in mm, hd mode ${hdMode})\n`);
-      io.out(Object.keys(m.labels).length ? textTable(metricsHeader, metricsRows(m.labels)) : 'no foreground label in either file\n');
+      io.out(Object.keys(m.labels).length ? textTable(metricsHeader, metricsRows(m.labels, names)) : 'no foreground label in either file\n');
     }
     return 0;
   },

@@ -20,13 +20,13 @@ export interface ExperimentConfig {
   preprocessedDir?: string;
   /** Experiment planning (nnU-Net's ExperimentPlanner): target spacing, patch size, topology and batch size are derived from the dataset fingerprint and this memory budget. */
   planning?: {
-    /** Accelerator memory the planner sizes the network for, in GB (nnU-Net: 8, its VRAM target). Smaller budgets give smaller patches. */
+    /** Memory target the planner sizes the patch and batch for, in GB (nnU-Net: 8, its VRAM target; nnSeg's CPU target: 0.5). Smaller budgets give smaller patches. Default: the target's value. */
     memoryBudgetGB?: number;
-    /** Plan for a GPU (nnU-Net's sizes: 32 base features, memoryBudgetGB) or for this CPU (smaller network and patch so training finishes in reasonable time). 'auto': gpu when the tensorflow backend with CUDA is active, else cpu. */
+    /** Plan for a GPU (nnU-Net v2's planner: 8 GB, 32 base and 320 max features) or for a CPU (0.5 GB, 16 and 128, pooling down to an 8-voxel bottleneck: e.g. a 4-stage 16/32/64/128 U-Net on a 64^3 patch, which trains in reasonable time on a few cores). 'auto': gpu when the tensorflow backend sees a CUDA device, else cpu. */
     target?: "auto" | "gpu" | "cpu";
-    /** Features in the first stage; stage i has min(baseFeatures * 2^i, maxFeatures) (nnU-Net: 32). */
+    /** Features in the first stage; stage i has min(baseFeatures * 2^i, maxFeatures) (nnU-Net: 32; nnSeg's CPU target: 16). Default: the target's value. */
     baseFeatures?: number;
-    /** Upper bound on features per stage (nnU-Net 3D: 320). */
+    /** Upper bound on features per stage of the 3D networks (nnU-Net: 320; nnSeg's CPU target: 128). Default: the target's value. */
     maxFeatures?: number;
     /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. */
     patchSize?: number[];
@@ -195,9 +195,9 @@ export interface ExperimentConfig {
       path: string;
       /** 'labelmap': one label map per case (nnU-Net/nnSeg); 'totalsegmentator': a folder per case with one <class>.nii.gz per class; 'totalsegmentator-ml': one multilabel file per case with class names in its header extension (--ml). */
       format?: "labelmap" | "totalsegmentator" | "totalsegmentator-ml";
-      /** JSON file mapping the method's class names to dataset label names (default: by equal name). */
-      mapping?: string;
     }>;
+    /** JSON file mapping the other methods' class names to dataset labels ({"<class>": label value | label name | null}); default: classes map to dataset labels of the same name. Used for the TotalSegmentator formats. */
+    mapping?: string;
   };
 }
 
@@ -219,14 +219,14 @@ export interface ResolvedExperimentConfig {
   preprocessedDir?: string;
   /** Experiment planning (nnU-Net's ExperimentPlanner): target spacing, patch size, topology and batch size are derived from the dataset fingerprint and this memory budget. */
   planning: {
-    /** Accelerator memory the planner sizes the network for, in GB (nnU-Net: 8, its VRAM target). Smaller budgets give smaller patches. */
-    memoryBudgetGB: number;
-    /** Plan for a GPU (nnU-Net's sizes: 32 base features, memoryBudgetGB) or for this CPU (smaller network and patch so training finishes in reasonable time). 'auto': gpu when the tensorflow backend with CUDA is active, else cpu. */
+    /** Memory target the planner sizes the patch and batch for, in GB (nnU-Net: 8, its VRAM target; nnSeg's CPU target: 0.5). Smaller budgets give smaller patches. Default: the target's value. */
+    memoryBudgetGB?: number;
+    /** Plan for a GPU (nnU-Net v2's planner: 8 GB, 32 base and 320 max features) or for a CPU (0.5 GB, 16 and 128, pooling down to an 8-voxel bottleneck: e.g. a 4-stage 16/32/64/128 U-Net on a 64^3 patch, which trains in reasonable time on a few cores). 'auto': gpu when the tensorflow backend sees a CUDA device, else cpu. */
     target: "auto" | "gpu" | "cpu";
-    /** Features in the first stage; stage i has min(baseFeatures * 2^i, maxFeatures) (nnU-Net: 32). */
-    baseFeatures: number;
-    /** Upper bound on features per stage (nnU-Net 3D: 320). */
-    maxFeatures: number;
+    /** Features in the first stage; stage i has min(baseFeatures * 2^i, maxFeatures) (nnU-Net: 32; nnSeg's CPU target: 16). Default: the target's value. */
+    baseFeatures?: number;
+    /** Upper bound on features per stage of the 3D networks (nnU-Net: 320; nnSeg's CPU target: 128). Default: the target's value. */
+    maxFeatures?: number;
     /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. */
     patchSize?: number[];
     /** Override the planned batch size (nnU-Net plans at least 2 and at most 5% of the dataset's voxels). */
@@ -394,8 +394,8 @@ export interface ResolvedExperimentConfig {
       path: string;
       /** 'labelmap': one label map per case (nnU-Net/nnSeg); 'totalsegmentator': a folder per case with one <class>.nii.gz per class; 'totalsegmentator-ml': one multilabel file per case with class names in its header extension (--ml). */
       format: "labelmap" | "totalsegmentator" | "totalsegmentator-ml";
-      /** JSON file mapping the method's class names to dataset label names (default: by equal name). */
-      mapping?: string;
     }>;
+    /** JSON file mapping the other methods' class names to dataset labels ({"<class>": label value | label name | null}); default: classes map to dataset labels of the same name. Used for the TotalSegmentator formats. */
+    mapping?: string;
   };
 }

@@ -28,12 +28,12 @@ interface KindEntry {
 /** Runner modules are loaded in the job process only, so the language server never loads the engine. */
 export const jobKinds: Record<JobKind, KindEntry> = {
   check: { title: 'Check config', needsConfig: false, available: true, load: () => require('./runners/check') as typeof import('./runners/check') },
-  fingerprint: { title: 'Extract fingerprint', needsConfig: true, available: false, load: () => require('./runners/plan') as typeof import('./runners/plan') },
-  plan: { title: 'Plan and preprocess', needsConfig: true, available: false, load: () => require('./runners/plan') as typeof import('./runners/plan') },
-  preprocess: { title: 'Preprocess', needsConfig: true, available: false, load: () => require('./runners/plan') as typeof import('./runners/plan') },
+  fingerprint: { title: 'Extract fingerprint', needsConfig: true, available: true, load: () => require('./runners/plan') as typeof import('./runners/plan') },
+  plan: { title: 'Plan and preprocess', needsConfig: true, available: true, load: () => require('./runners/plan') as typeof import('./runners/plan') },
+  preprocess: { title: 'Preprocess', needsConfig: true, available: true, load: () => require('./runners/plan') as typeof import('./runners/plan') },
   train: { title: 'Train', needsConfig: true, available: false, load: () => require('./runners/train') as typeof import('./runners/train') },
   predict: { title: 'Predict', needsConfig: true, available: false, load: () => require('./runners/predict') as typeof import('./runners/predict') },
-  evaluate: { title: 'Evaluate', needsConfig: false, available: false, load: () => require('./runners/evaluate') as typeof import('./runners/evaluate') },
-  compare: { title: 'Compare predictions', needsConfig: false, available: false, load: () => require('./runners/compare') as typeof import('./runners/compare') },
+  evaluate: { title: 'Evaluate', needsConfig: false, available: true, load: () => require('./runners/evaluate') as typeof import('./runners/evaluate') },
+  compare: { title: 'Compare predictions', needsConfig: true, available: true, load: () => require('./runners/compare') as typeof import('./runners/compare') },
   selftest: { title: 'Self-test (CPU load)', needsConfig: false, available: true, load: () => require('./runners/selftest') as typeof import('./runners/selftest') },
 };

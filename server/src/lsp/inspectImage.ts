@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { InspectImageResult } from '../protocol';
 import { errorMessage } from '../util/errors';
 import { affineOf, orientationCode, readNifti, readNiftiHeader, NIFTI_INTENT_LABEL } from '../engine/io';
+import { labelTableOf } from '../engine/evaluation/labelFile';
 
 const INTEGER_TYPES = new Set(['uint8', 'int8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
 
@@ -26,6 +27,12 @@ function datasetLabelNames(file: string): Record<string, string> | undefined {
   return undefined;
 }
 
+/** Label names stored in the file itself (TotalSegmentator's --ml label table extension). */
+function headerLabelNames(h: Parameters<typeof labelTableOf>[0]): Record<string, string> | undefined {
+  const t = labelTableOf(h);
+  return t && t.size ? Object.fromEntries([...t].map(([k, v]) => [String(k), v])) : undefined;
+}
+
 /**
  * The backend's look at an image for the viewer: header, geometry and label names, or the NIfTI
  * reader's one-sentence error. `full` also reads the voxels (used when the webview could not parse the
@@ -41,8 +48,8 @@ export async function inspectImage(file: string, full = false): Promise<InspectI
       pixdim: h.pixdim.slice(1, 1 + n),
       datatype: h.datatype,
       orientation: orientationCode(affineOf(h).affine),
-      labelNames: datasetLabelNames(file),
-      isLabelMap: h.intentCode === NIFTI_INTENT_LABEL || (INTEGER_TYPES.has(h.datatype) && /labels?(Tr|Ts)?$/i.test(path.basename(path.dirname(file)))),
+      labelNames: headerLabelNames(h) ?? datasetLabelNames(file),
+      isLabelMap: h.intentCode === NIFTI_INTENT_LABEL || labelTableOf(h) !== null || (INTEGER_TYPES.has(h.datatype) && /labels?(Tr|Ts)?$/i.test(path.basename(path.dirname(file)))),
     };
   } catch (err) {
     return { ok: false, error: errorMessage(err) };

@@ -164,20 +164,17 @@ function checkPaths(cfg: Record<string, unknown>, ctx: PathContext, out: Finding
     if (typeof v === 'string' && v.length) checkInside(resolveConfigPath(v, ctx).path, [key], key, ctx, roots, out);
   }
   const ev = (cfg.evaluation ?? {}) as Record<string, unknown>;
-  if (Array.isArray(ev.compareWith)) {
+  const checkFile = (v: unknown, at: JsonPath, what: string) => {
+    if (typeof v !== 'string' || !v.length) return;
+    const r = resolveConfigPath(v, ctx);
+    if (!r.exists) out.push({ path: at, severity: 'warning', code: 'path-missing', message: `${what} not found: '${r.path}'.` });
+    else checkInside(r.path, at, what, ctx, roots, out);
+  };
+  if (Array.isArray(ev.compareWith))
     ev.compareWith.forEach((m, i) => {
-      if (typeof m !== 'object' || m === null) return;
-      const entry = m as Record<string, unknown>;
-      for (const key of ['path', 'mapping']) {
-        const v = entry[key];
-        if (typeof v !== 'string' || !v.length) continue;
-        const at = ['evaluation', 'compareWith', i, key];
-        const r = resolveConfigPath(v, ctx);
-        if (!r.exists) out.push({ path: at, severity: 'warning', code: 'path-missing', message: `${key === 'path' ? 'Predictions folder' : 'Mapping file'} not found: '${r.path}'.` });
-        else checkInside(r.path, at, key === 'path' ? 'Predictions folder' : 'Mapping file', ctx, roots, out);
-      }
+      if (typeof m === 'object' && m !== null) checkFile((m as Record<string, unknown>).path, ['evaluation', 'compareWith', i, 'path'], 'Predictions folder');
     });
-  }
+  checkFile(ev.mapping, ['evaluation', 'mapping'], 'Mapping file');
   return dataset;
 }
 

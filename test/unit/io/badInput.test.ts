@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { cliPath, tempDir } from '../../helpers/data';
 import { NiftiError, readNifti, readNiftiHeader } from '../../../server/src/engine/io';
 import { makeNifti, patch, write } from './synth';
+import { setDirectZlibDisabled } from '../../../server/src/engine/io/zlibDirect';
 
 const tmp = tempDir('nnseg-io-bad-');
 after(() => tmp.cleanup());
@@ -135,6 +136,11 @@ test('.hdr without .img, .img without .hdr, missing file, folder', async () => {
   assert.equal(v.data[100], 100);
   write(tmp.dir, 'pair.img', good.subarray(352, 400));
   await refuses(path.join(tmp.dir, 'pair.hdr'), /is 48 bytes long but its header promises 240/, {}, path.join(tmp.dir, 'pair.img'));
+  // Compressed pairs (.hdr.gz + .img.gz) are found from either name.
+  write(tmp.dir, 'zpair.hdr.gz', hdr);
+  write(tmp.dir, 'zpair.img.gz', good.subarray(352));
+  assert.equal((await readNifti(path.join(tmp.dir, 'zpair.hdr.gz'), { raw: true })).data[101], 101);
+  assert.equal((await readNifti(path.join(tmp.dir, 'zpair.img.gz'), { raw: true })).data[101], 101);
   // .nii magic in a .hdr
   write(tmp.dir, 'wrongpair.hdr', good.subarray(0, 352));
   write(tmp.dir, 'wrongpair.img', good.subarray(352));
@@ -158,4 +164,34 @@ test('the CLI exits 1 with one sentence on stderr for a bad file', () => {
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^nnseg: .*cli-bad\.nii has datatype int16 \(code 4\) but bitpix 8; int16 has 16 bits per voxel\.\n$/);
+});
+
+test('gzip variants that are valid: several members, NUL padding after the stream', async () => {
+  const half = 300;
+  const multi = Buffer.concat([zlib.gzipSync(good.subarray(0, half)), zlib.gzipSync(good.subarray(half))]);
+  const f = path.join(tmp.dir, 'multi.nii.gz');
+  fs.writeFileSync(f, multi);
+  const v = await readNifti(f, { raw: true });
+  assert.equal(v.data[119], 119);
+  fs.writeFileSync(f, Buffer.concat([zlib.gzipSync(good), Buffer.alloc(1000)]));
+  assert.equal((await readNifti(f, { raw: true })).data[50], 50);
+  fs.writeFileSync(f, Buffer.concat([zlib.gzipSync(good), Buffer.from('garbage')]));
+  await refuses(f, /corrupt gzip/);
+});
+
+test('the stream fallback (no direct zlib handle) reads and refuses the same way', async () => {
+  setDirectZlibDisabled(true);
+  try {
+    const f = write(tmp.dir, 'fallback.nii.gz', good);
+    assert.equal((await readNifti(f, { raw: true })).data[119], 119);
+    assert.equal((await readNifti(f)).data[7], 7);
+    const gz = zlib.gzipSync(good);
+    fs.writeFileSync(f, gz.subarray(0, gz.length - 4));
+    await refuses(f, /truncated gzip/);
+    const multi = Buffer.concat([zlib.gzipSync(good.subarray(0, 300)), zlib.gzipSync(good.subarray(300))]);
+    fs.writeFileSync(f, multi);
+    assert.equal((await readNifti(f, { raw: true })).data[119], 119);
+  } finally {
+    setDirectZlibDisabled(false);
+  }
 });

@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { corpusFile, repoRoot, skipNoCorpus } from '../../helpers/data';
-import { readNiftiHeader } from '../../../server/src/engine/io';
+import { readNifti, readNiftiHeader, writeNifti } from '../../../server/src/engine/io';
 import { loadExpectations } from './expectations';
 
 interface NrjHeader {
@@ -60,5 +61,28 @@ test('nifti-reader-js and our parser agree on the plain header fields of every c
     assert.equal(ours.descrip, theirs.description, what);
     assert.deepEqual(ours.extensions.map((x) => x.code), theirs.extensions.map((x) => x.ecode), what);
     assert.deepEqual(ours.extensions.map((x) => x.data.length + 8), theirs.extensions.map((x) => x.esize), what);
+  }
+});
+
+test('files we write parse in nifti-reader-js (the parser NiiVue uses) with the same dims, type, affine and voxels', { skip: skipNoCorpus || (typeof nrj === 'string' ? nrj : false) }, async () => {
+  const lib = nrj as Exclude<typeof nrj, string> & { readImage(h: NrjHeader, data: ArrayBuffer): ArrayBuffer };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nnseg-nrj-'));
+  try {
+    const img = await readNifti(corpusFile('gh-totalsegmentator/example_ct_sm.nii.gz'));
+    const lab = await readNifti(corpusFile('gh-totalsegmentator/example_seg.nii.gz'), { raw: true });
+    for (const [name, vol, kind] of [['img.nii.gz', img, 'image'], ['lab.nii.gz', lab, 'label']] as const) {
+      const f = path.join(tmp, name);
+      await writeNifti(f, vol, { kind, reference: img });
+      const bytes = zlib.gunzipSync(fs.readFileSync(f));
+      const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+      const h = lib.readHeader(ab) as NrjHeader & { affine: number[][] };
+      assert.deepEqual(h.dims.slice(0, 4), [3, ...[...vol.shape].reverse()]);
+      assert.equal(h.datatypeCode, kind === 'label' ? 2 : 16);
+      assert.deepEqual(h.affine, img.affine);
+      const voxels = new Uint8Array(lib.readImage(h, ab));
+      assert.ok(Buffer.from(voxels).equals(Buffer.from(vol.data.buffer, vol.data.byteOffset, vol.data.byteLength)), name);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
   }
 });

@@ -46,3 +46,28 @@ export function patch(bytes: Buffer, edits: [offset: number, kind: 'i16' | 'i32'
   }
   return b;
 }
+
+const V1_FIELDS: [number, number, number][] = [
+  // [offset, element size, count]
+  [0, 4, 1], [32, 4, 1], [36, 2, 1], [40, 2, 8], [56, 4, 3], [68, 2, 4], [76, 4, 8], [108, 4, 3], [120, 2, 1],
+  [124, 4, 4], [140, 4, 2], [252, 2, 2], [256, 4, 18],
+];
+const V2_FIELDS: [number, number, number][] = [
+  [0, 4, 1], [12, 2, 2], [16, 8, 8], [80, 8, 3], [104, 8, 8], [168, 8, 1], [176, 8, 6], [224, 8, 2], [344, 4, 2],
+  [352, 8, 18], [496, 4, 3],
+];
+
+function swapRange(b: Buffer, at: number, size: number, count: number): void {
+  for (let k = 0; k < count; k++) b.subarray(at + k * size, at + (k + 1) * size).reverse();
+}
+
+/** The same image as a big-endian file: every numeric header field and every voxel byte-swapped. */
+export function toBigEndian(le: Buffer, version: 1 | 2, bytesPerValue: number): Buffer {
+  const b = Buffer.from(le);
+  const fields = version === 1 ? V1_FIELDS : V2_FIELDS;
+  const voxOffset = version === 1 ? le.readFloatLE(108) : Number(le.readBigInt64LE(168));
+  for (const [o, s, n] of fields) swapRange(b, o, s, n);
+  const n = Math.floor((b.length - voxOffset) / bytesPerValue);
+  swapRange(b, voxOffset, bytesPerValue, n);
+  return b;
+}

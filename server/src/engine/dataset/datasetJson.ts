@@ -111,9 +111,17 @@ export function hasRegions(d: DatasetJson): boolean {
   return Object.values(d.labels).some((v) => Array.isArray(v) && v.length > 1);
 }
 
-/** What foreground locations are collected for: the foreground labels, or the regions (as label lists). */
+/**
+ * What foreground locations are collected for (nnU-Net's run_case_npy): the foreground labels, or the regions
+ * (as label lists); with an ignore label also every annotated voxel ([-1, ...all labels]), so patches can be
+ * drawn from annotated areas only.
+ */
 export function foregroundClasses(d: DatasetJson): (number | number[])[] {
-  if (!hasRegions(d)) return allLabels(d).filter((l) => l !== 0);
+  const base = hasRegions(d) ? regionsOf(d) : allLabels(d).filter((l) => l !== 0);
+  return ignoreLabel(d) !== undefined ? [...base, [-1, ...allLabels(d)]] : base;
+}
+
+function regionsOf(d: DatasetJson): (number | number[])[] {
   const out: (number | number[])[] = [];
   for (const [k, v] of Object.entries(d.labels)) {
     if (k === 'ignore') continue;

@@ -52,8 +52,25 @@ export function toLabels(v: NiftiVolume): Int16Array {
   return out;
 }
 
-export async function loadCase(c: DatasetCase | { id: string; images: string[]; label?: string | null }, opts: { maxBytes?: number } = {}): Promise<LoadedCase> {
+function extOf(f: string): string {
+  const m = /(\.nii\.gz|\.[^./\\]+)$/.exec(f);
+  return m ? m[1] : '';
+}
+
+export async function loadCase(
+  c: DatasetCase | { id: string; images: string[]; label?: string | null },
+  opts: { maxBytes?: number; numChannels?: number } = {},
+): Promise<LoadedCase> {
   if (c.images.length === 0) throw new DatasetError(`case ${c.id}: no image files found.`);
+  if (opts.numChannels !== undefined && c.images.length !== opts.numChannels) {
+    const have = new Set(c.images.map((f) => Number(f.slice(-(extOf(f).length + 4), -extOf(f).length))));
+    const missing = Array.from({ length: opts.numChannels }, (_, i) => i).filter((i) => !have.has(i));
+    const file = c.images[0].replace(/_\d{4}(\.[^/\\]*)$/, `_${String(missing[0] ?? 0).padStart(4, '0')}$1`);
+    throw new DatasetError(
+      `${file}: missing: case ${c.id} has ${c.images.length} channel file${c.images.length === 1 ? '' : 's'} but dataset.json declares ${opts.numChannels}.`,
+      file,
+    );
+  }
   const vols: NiftiVolume[] = [];
   for (const f of c.images) {
     const v = await readNifti(f, { maxBytes: opts.maxBytes });

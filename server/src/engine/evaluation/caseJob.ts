@@ -102,7 +102,7 @@ function unknownLabels(job: CaseJob, data: LabelArray, file: string, problems: P
       case: job.caseId,
       method: job.method,
       file,
-      message: `${file} contains label value${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, not in dataset.json (counted as no label).`,
+      message: `${file} contains label value${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, not in dataset.json (they count as background).`,
     });
   }
 }

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -15,6 +16,7 @@ export function defaultWorkers(): number {
  * case, so one bad case never stops the rest. Cancelling terminates the workers.
  */
 export async function runCaseJobs(jobs: CaseJob[], workers: number, ctx: JobContext | undefined, onResult: (r: CaseResult, done: number) => void): Promise<void> {
+  if (ctx) throwIfCancelled(ctx);
   let done = 0;
   const finish = (r: CaseResult) => {
     done++;
@@ -28,14 +30,15 @@ export async function runCaseJobs(jobs: CaseJob[], workers: number, ctx: JobCont
     problems: [{ kind: 'unreadable', case: job.caseId, method: job.method, message }],
     seconds: 0,
   });
-  if (workers <= 1 || jobs.length <= 1) {
+  const script = path.join(__dirname, 'worker.js');
+  // Inline when one thread is asked for, or when this file was bundled away from its worker script.
+  if (workers <= 1 || jobs.length <= 1 || !fs.existsSync(script)) {
     for (const job of jobs) {
       if (ctx) throwIfCancelled(ctx);
       finish(await runCaseJob(job));
     }
     return;
   }
-  const script = path.join(__dirname, 'worker.js');
   let next = 0;
   const pool: Worker[] = [];
   await new Promise<void>((resolve, reject) => {

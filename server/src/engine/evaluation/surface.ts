@@ -27,8 +27,6 @@ export function boxSurfaces(ref: LabelArray, pred: LabelArray, shape: Shape3, la
   const code = new Uint8Array(pxy * (bz + 2));
   const [, ny, nx] = shape;
   const ign = ignoreLabel ?? Number.NaN;
-  let nRef = 0;
-  let nPred = 0;
   for (let z = 0; z < bz; z++) {
     for (let y = 0; y < by; y++) {
       let src = ((z + z0) * ny + (y + y0)) * nx + x0;
@@ -40,8 +38,9 @@ export function boxSurfaces(ref: LabelArray, pred: LabelArray, shape: Shape3, la
       }
     }
   }
-  // Surface bits: a set bit whose neighbour AND lost it. Counted first so the index arrays are exact-size.
-  const surf = new Uint8Array(bz * by * bx);
+  // Surface bits: a set bit that the AND of the 6 neighbours lost. Indices go to growable lists in scan order.
+  const refList = new GrowableIndex(1024);
+  const predList = new GrowableIndex(1024);
   let o = 0;
   for (let z = 0; z < bz; z++) {
     for (let y = 0; y < by; y++) {
@@ -50,23 +49,31 @@ export function boxSurfaces(ref: LabelArray, pred: LabelArray, shape: Shape3, la
         const c = code[i];
         if (c === 0) continue;
         const s = c & ~(code[i - 1] & code[i + 1] & code[i - px] & code[i + px] & code[i - pxy] & code[i + pxy]);
-        if (s !== 0) {
-          surf[o] = s;
-          nRef += s & 1;
-          nPred += s >> 1;
-        }
+        if (s & 1) refList.push(o);
+        if (s & 2) predList.push(o);
       }
     }
   }
-  const refIdx = new Int32Array(nRef);
-  const predIdx = new Int32Array(nPred);
-  let a = 0;
-  let b = 0;
-  for (let j = 0; j < surf.length; j++) {
-    const s = surf[j];
-    if (s === 0) continue;
-    if (s & 1) refIdx[a++] = j;
-    if (s & 2) predIdx[b++] = j;
-  }
+  const refIdx = refList.array();
+  const predIdx = predList.array();
   return { dims: [bz, by, bx], ref: refIdx, pred: predIdx };
+}
+
+class GrowableIndex {
+  private buf: Int32Array;
+  private n = 0;
+  constructor(capacity: number) {
+    this.buf = new Int32Array(capacity);
+  }
+  push(v: number): void {
+    if (this.n === this.buf.length) {
+      const next = new Int32Array(this.buf.length * 2);
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.n++] = v;
+  }
+  array(): Int32Array {
+    return this.buf.slice(0, this.n);
+  }
 }

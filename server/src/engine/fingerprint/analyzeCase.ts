@@ -12,6 +12,7 @@ export interface CaseFingerprint {
   id: string;
   spacing: number[];
   shapeAfterCrop: number[];
+  shapeBeforeCrop: number[];
   relativeSizeAfterCropping: number;
   samples: WeightedSample[];
 }
@@ -30,8 +31,8 @@ export function foregroundInBox(channels: Float32Array[], seg: Int16Array, shape
   });
 }
 
-export async function analyzeCase(c: DatasetCase, numSamples: number): Promise<CaseFingerprint> {
-  const loaded = await loadCase(c);
+export async function analyzeCase(c: DatasetCase, numSamples: number, numChannels?: number): Promise<CaseFingerprint> {
+  const loaded = await loadCase(c, { numChannels });
   const { shape, channels } = loaded;
   const mask = nonzeroMask(channels, shape, { fill: false }); // filling holes does not move the box
   const bbox = bboxOfMask(mask, shape);
@@ -42,6 +43,7 @@ export async function analyzeCase(c: DatasetCase, numSamples: number): Promise<C
     id: c.id,
     spacing: loaded.spacing,
     shapeAfterCrop,
+    shapeBeforeCrop: shape.slice(),
     relativeSizeAfterCropping: volumeSize(shapeAfterCrop) / volumeSize(shape),
     samples: sampleForeground(fg, numSamples),
   };

@@ -35,7 +35,8 @@ export async function extractFingerprint(dir: string, opts: FingerprintOptions =
   const cases = trainingCases(dir, dj);
   if (cases.length === 0) throw new DatasetError(`${path.join(dir, 'imagesTr')}: no training cases found (files named CASE_0000${dj.file_ending}).`);
   const numSamples = opts.samplesPerCase ?? samplesPerCase(cases.length);
-  const payloads: FingerprintPayload[] = cases.map((c) => ({ case: c, numSamples }));
+  const numChannels = channelNames(dj).length;
+  const payloads: FingerprintPayload[] = cases.map((c) => ({ case: c, numSamples, numChannels }));
   ctx.progress(0, `fingerprint 0/${cases.length}`);
   const outcomes = await runPool<CaseFingerprint>('fingerprint', payloads, {
     workers: opts.workers,
@@ -50,7 +51,6 @@ export async function extractFingerprint(dir: string, opts: FingerprintOptions =
   if (failures.length) throw new DatasetError(failureReport('read for the fingerprint', failures));
   const results = outcomes.map((o) => (o as { ok: true; result: CaseFingerprint }).result);
 
-  const numChannels = channelNames(dj).length;
   const props: Record<string, IntensityProperties> = {};
   for (let c = 0; c < numChannels; c++) {
     const stats = weightedStatistics(results.map((r) => r.samples[c]));
@@ -62,6 +62,7 @@ export async function extractFingerprint(dir: string, opts: FingerprintOptions =
     shapes_after_crop: results.map((r) => r.shapeAfterCrop),
     foreground_intensity_properties_per_channel: props,
     median_relative_size_after_cropping: median(results.map((r) => r.relativeSizeAfterCropping)),
+    shapes_before_crop: results.map((r) => r.shapeBeforeCrop),
     case_identifiers: results.map((r) => r.id),
   };
 }

@@ -30,9 +30,7 @@ export function sampleForeground(foregroundPerChannel: Float32Array[], numSample
     const n = fg.length;
     if (n === 0) return { values: new Float32Array(0), counts: new Uint32Array(0) };
     const counts = new Uint32Array(n);
-    rs.randint(n, numSamples, (i) => {
-      counts[i]++;
-    });
+    rs.countDraws(n, numSamples, counts);
     let k = 0;
     for (let i = 0; i < n; i++) if (counts[i]) k++;
     const values = new Float32Array(k);

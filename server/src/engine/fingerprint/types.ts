@@ -10,6 +10,8 @@ export interface DatasetFingerprint {
   /** Channel index ("0", "1", ...) -> statistics of the foreground (label > 0) voxels, sampled. */
   foreground_intensity_properties_per_channel: Record<string, IntensityProperties>;
   median_relative_size_after_cropping: number;
+  /** nnSeg addition: the shape of every case as stored (before cropping), same row order. */
+  shapes_before_crop?: number[][];
   /** nnSeg addition: the case identifiers, in the row order of spacings and shapes_after_crop. */
   case_identifiers?: string[];
 }

@@ -101,7 +101,12 @@ async function readHeaderFrom(src: ByteSource, file: string, paired: boolean, ma
         if (!src.compressed && end > src.storedSize) {
           throw new NiftiError(file, `has vox_offset ${end} past the end of the file (${src.storedSize} bytes)`);
         }
-        bytes = await readMore(src, bytes, end - bytes.length);
+        // Grow in steps so a vox_offset far beyond the real (compressed) data costs no big allocation.
+        while (bytes.length < end) {
+          const before = bytes.length;
+          bytes = await readMore(src, bytes, Math.min(end - before, Math.max(before, 1 << 20)));
+          if (bytes.length === before) break;
+        }
         if (bytes.length < end) throw new NiftiError(file, `ends after ${bytes.length} bytes${src.compressed ? ' (uncompressed)' : ''}, before its vox_offset ${end}`);
       }
     }
@@ -169,7 +174,7 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
   const raw = opts.raw ?? false;
   const maxBytes = opts.maxBytes ?? defaultMaxBytes();
   const pair = filePair(file);
-  let src = await openSource(pair.header);
+  let src: ByteSource | undefined = await openSource(pair.header);
   try {
     const { header, consumed } = await readHeaderFrom(src, file, pair.paired, maxBytes);
     const dt = heldDatatype(header, file, raw);
@@ -203,7 +208,9 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
 
     // Position the source at the first voxel wanted.
     if (pair.paired) {
-      await src.close();
+      const headerSource = src;
+      src = undefined;
+      await headerSource.close();
       src = await openSource(pair.image);
     }
     const already = pair.paired ? 0 : consumed;
@@ -232,12 +239,12 @@ async function readVolume(file: string, opts: ReadOptions): Promise<NiftiVolume>
     } else {
       data = await readScaled(src, dt, voxels, header.littleEndian !== HOST_LITTLE_ENDIAN, slope, inter, pair.image, header);
     }
-    if (vols === 'all' && src.compressed && !(await src.finish(16 * 2 ** 20))) {
-      // More than 16 MiB of trailing data after the image: left unread (and its checksum unchecked).
-    }
+    // Read a gzip stream to its end so its checksum is verified (a corrupt or truncated file is an error
+    // even when the voxels came out); more than 16 MiB of trailing data is left unread.
+    if (vols === 'all' && src.compressed) await src.finish(16 * 2 ** 20);
     return { file, header, data, shape, spacing, affine, affineSource: source, raw };
   } finally {
-    await src.close();
+    await src?.close();
   }
 }
 

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { NiftiError } from './errors';
+import { directGunzip, type DirectZlib } from './zlibDirect';
 
 export interface ByteSource {
   /** Fills `dest` from the current position; returns how many bytes were read (fewer only at the end). */
@@ -53,7 +54,9 @@ async function openFile(file: string): Promise<fs.promises.FileHandle> {
 
 export async function openSource(file: string): Promise<ByteSource> {
   const gz = await isGzipFile(file);
-  return gz ? openGzipSource(file) : openPlainSource(file);
+  if (!gz) return openPlainSource(file);
+  const direct = directGunzip();
+  return direct ? openDirectGzipSource(file, direct) : openGzipSource(file);
 }
 
 async function openPlainSource(file: string): Promise<ByteSource> {
@@ -159,6 +162,81 @@ async function openGzipSource(file: string): Promise<ByteSource> {
       gunzip.destroy();
       rs.destroy();
       await new Promise<void>((resolve) => (rs.closed ? resolve() : rs.once('close', () => resolve())));
+    },
+  };
+}
+
+/**
+ * gzip source that inflates straight into the caller's buffer (the voxel array itself for raw reads):
+ * compressed bytes are read in 1 MiB pieces into one reused buffer; no per-chunk allocation, no copy.
+ */
+async function openDirectGzipSource(file: string, z: DirectZlib): Promise<ByteSource> {
+  const fh = await openFile(file);
+  const size = (await fh.stat()).size;
+  const input = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(size, 1)));
+  let filePos = 0;
+  let inPos = 0;
+  let inLen = 0;
+  let ended = false;
+  let scratch: Uint8Array | undefined;
+
+  async function refill(): Promise<void> {
+    const { bytesRead } = await fh.read(input, 0, input.length, filePos);
+    filePos += bytesRead;
+    inPos = 0;
+    inLen = bytesRead;
+  }
+
+  /** Inflates up to n bytes into dest (or a scratch buffer when skipping); returns how many came out. */
+  async function inflate(n: number, dest?: Uint8Array): Promise<number> {
+    let done = 0;
+    while (done < n && !ended) {
+      if (inLen === 0 && filePos < size) await refill();
+      const last = filePos >= size;
+      let out: Uint8Array, outOff: number, outLen: number;
+      if (dest) [out, outOff, outLen] = [dest, done, n - done];
+      else {
+        scratch ??= new Uint8Array(CHUNK);
+        [out, outOff, outLen] = [scratch, 0, Math.min(scratch.length, n - done)];
+      }
+      let r: { consumed: number; produced: number };
+      try {
+        r = z.step(last, input, inPos, inLen, out, outOff, outLen);
+      } catch (err) {
+        ended = true;
+        throw gzipError(file, err);
+      }
+      inPos += r.consumed;
+      inLen -= r.consumed;
+      done += r.produced;
+      if (r.produced === 0 && r.consumed === 0) {
+        // Nothing moves: either input ran out (read more) or the stream is complete and what is left is
+        // padding (zlib stops at NUL bytes after a member).
+        if (inLen > 0 || last) ended = true;
+      } else if (last && inLen === 0 && r.produced < outLen) {
+        // All input given with Z_FINISH, room left over: the stream is complete.
+        ended = true;
+      }
+    }
+    return done;
+  }
+
+  return {
+    storedSize: size,
+    compressed: true,
+    readInto: (dest) => inflate(dest.length, dest),
+    skip: (n) => inflate(n),
+    async finish(limit) {
+      let seen = 0;
+      while (!ended) {
+        seen += await inflate(CHUNK);
+        if (seen > limit) return false;
+      }
+      return true;
+    },
+    async close() {
+      z.close();
+      await fh.close();
     },
   };
 }

@@ -7,6 +7,7 @@ import { type NiftiExtension, type NiftiHeader, NIFTI_INTENT_LABEL } from './hea
 import { type Mat4, affineToQform } from './geometry';
 import type { NiftiVolume } from './read';
 import { encodeHeader } from './writeHeader';
+import { directGzip } from './zlibDirect';
 
 export interface WriteOptions {
   /** 'label': integer map written as uint8/int16 with intent NIFTI_INTENT_LABEL; 'image': float32. */
@@ -235,6 +236,39 @@ async function writePlain(tmp: string, header: Uint8Array, chunks: Iterable<Uint
 }
 
 async function writeGzip(tmp: string, header: Uint8Array, chunks: Iterable<Uint8Array>, level: number): Promise<void> {
+  const z = directGzip(level);
+  if (!z) return writeGzipStream(tmp, header, chunks, level);
+  // Compress each piece straight into one reused output buffer and write that out: no per-chunk buffers.
+  const fh = await fs.promises.open(tmp, 'w');
+  const out = Buffer.allocUnsafe(1 << 20);
+  try {
+    const pieces = (function* () {
+      yield header;
+      yield* chunks;
+    })();
+    for (const c of pieces) {
+      let off = 0;
+      for (;;) {
+        const r = z.step(false, c, off, c.length - off, out, 0, out.length);
+        off += r.consumed;
+        if (r.produced) await fh.write(out, 0, r.produced);
+        if (off >= c.length && r.produced < out.length) break;
+      }
+    }
+    const empty = new Uint8Array(0);
+    for (;;) {
+      const r = z.step(true, empty, 0, 0, out, 0, out.length);
+      if (r.produced) await fh.write(out, 0, r.produced);
+      if (r.produced < out.length) break;
+    }
+    await fh.sync();
+  } finally {
+    z.close();
+    await fh.close();
+  }
+}
+
+async function writeGzipStream(tmp: string, header: Uint8Array, chunks: Iterable<Uint8Array>, level: number): Promise<void> {
   const gzip = zlib.createGzip({ level, chunkSize: 1 << 20 });
   const out = fs.createWriteStream(tmp);
   const done = new Promise<void>((resolve, reject) => {

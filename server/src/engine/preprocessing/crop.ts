@@ -21,17 +21,29 @@ export function fillHoles(mask: Uint8Array, shape: Shape): Uint8Array {
   const queue = new Int32Array(total);
   let head = 0;
   let tail = 0;
-  const coord = new Array(rank).fill(0);
-  for (let i = 0; i < total; i++) {
-    let border = false;
-    for (let a = 0; a < rank; a++) if (coord[a] === 0 || coord[a] === shape[a] - 1) border = true;
-    if (border && !mask[i]) {
+  const seed = (i: number) => {
+    if (!mask[i] && !outside[i]) {
       outside[i] = 1;
       queue[tail++] = i;
     }
-    for (let a = rank - 1; a >= 0; a--) {
-      if (++coord[a] < shape[a]) break;
-      coord[a] = 0;
+  };
+  // the border voxels: the first and last index of every line along the last axis, and every voxel of the
+  // first and last row/slice along the other axes
+  const X = shape[rank - 1];
+  const lines = total / X;
+  const lineCoord = new Array(Math.max(rank - 1, 0)).fill(0);
+  for (let l = 0; l < lines; l++) {
+    let onBorder = false;
+    for (let a = 0; a < rank - 1; a++) if (lineCoord[a] === 0 || lineCoord[a] === shape[a] - 1) onBorder = true;
+    const base = l * X;
+    if (onBorder) for (let x = 0; x < X; x++) seed(base + x);
+    else {
+      seed(base);
+      seed(base + X - 1);
+    }
+    for (let a = rank - 2; a >= 0; a--) {
+      if (++lineCoord[a] < shape[a]) break;
+      lineCoord[a] = 0;
     }
   }
   while (head < tail) {
@@ -72,6 +84,7 @@ export function nonzeroMask(channels: ArrayLike<number>[], shape: Shape, opts: {
 /** Half-open [start, end) per axis, as acvl_utils' get_bbox_from_mask; the full extent when empty. */
 export function bboxOfMask(mask: Uint8Array, shape: Shape): [number, number][] {
   const rank = shape.length;
+  if (rank === 3) return bbox3d(mask, shape);
   const lo = shape.map(() => Infinity);
   const hi = shape.map(() => -Infinity);
   const coord = new Array(rank).fill(0);
@@ -88,6 +101,28 @@ export function bboxOfMask(mask: Uint8Array, shape: Shape): [number, number][] {
     }
   }
   return shape.map((s, a) => (lo[a] === Infinity ? [0, s] : [lo[a], hi[a] + 1]));
+}
+
+function bbox3d(mask: Uint8Array, shape: Shape): [number, number][] {
+  const [Z, Y, X] = shape;
+  let z0 = Infinity, z1 = -1, y0 = Infinity, y1 = -1, x0 = Infinity, x1 = -1;
+  for (let z = 0, i = 0; z < Z; z++) {
+    for (let y = 0; y < Y; y++, i += X) {
+      let first = -1;
+      let last = -1;
+      for (let x = 0; x < X; x++) if (mask[i + x]) { first = x; break; }
+      if (first < 0) continue;
+      for (let x = X - 1; x >= first; x--) if (mask[i + x]) { last = x; break; }
+      if (z < z0) z0 = z;
+      z1 = z;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (first < x0) x0 = first;
+      if (last > x1) x1 = last;
+    }
+  }
+  if (z1 < 0) return [[0, Z], [0, Y], [0, X]];
+  return [[z0, z1 + 1], [y0, y1 + 1], [x0, x1 + 1]];
 }
 
 /** Copies the box out of a C-order array. */

@@ -21,6 +21,7 @@ export type TaskReply = { id: number; ok: true; result: unknown } | { id: number
 export interface FingerprintPayload {
   case: DatasetCase;
   numSamples: number;
+  numChannels: number;
 }
 
 export interface PreprocessPayload {
@@ -38,7 +39,7 @@ export interface PreprocessResult {
 
 async function preprocessTask(p: PreprocessPayload): Promise<PreprocessResult> {
   const t0 = Date.now();
-  const loaded = await loadCase(p.case);
+  const loaded = await loadCase(p.case, { numChannels: p.settings.configuration.normalization_schemes.length });
   const out = preprocessCase(
     { channels: loaded.channels, seg: loaded.seg, shape: loaded.shape, spacing: loaded.spacing },
     { ...p.settings, file: p.case.images[0] },
@@ -51,7 +52,7 @@ export async function runTask(kind: TaskKind, payload: unknown): Promise<unknown
   switch (kind) {
     case 'fingerprint': {
       const p = payload as FingerprintPayload;
-      return analyzeCase(p.case, p.numSamples);
+      return analyzeCase(p.case, p.numSamples, p.numChannels);
     }
     case 'preprocess':
       return preprocessTask(payload as PreprocessPayload);
