@@ -2,6 +2,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <unordered_map>
@@ -234,6 +236,57 @@ BwdWeights& getBwdWeights(const ConvShape& c, bool bias) {
   return *cache.emplace(k, std::move(e)).first->second;
 }
 
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define NNSEG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NNSEG_CLONES
+#endif
+
+NNSEG_CLONES
+void addRow(float* __restrict o, const float* __restrict src, int64_t n) {
+  for (int64_t x = 0; x < n; x++) o[x] += src[x];
+}
+
+// Stride-1 backward-data with one input channel (the network's first layer): oneDNN's channel-blocked
+// kernels run it at a few GFLOP/s. Per sample, one GEMM gives every tap's contribution at every output
+// voxel, P[tap, voxel] = sum_co w[tap, co] * dy[voxel, co]; then dx adds each tap's plane, shifted.
+bool singleInputChannel(const ConvShape& c) {
+  static const bool off = std::getenv("NNSEG_NATIVE_ONEDNN_ONLY") != nullptr;  // for comparisons
+  return !off && c.Ci == 1 && c.s[0] == 1 && c.s[1] == 1 && c.s[2] == 1;
+}
+
+void singleInputChannelBackwardData(const ConvShape& c, const float* dy, const float* w, float* dx) {
+  static Buffer pbuf;
+  const int64_t taps = c.kSpatial(), vol = c.outSpatial(), OH = c.out[1], OW = c.out[2];
+  const int64_t D = c.in[0], H = c.in[1], W = c.in[2];
+  float* P = pbuf.floats(static_cast<size_t>(taps * vol));
+  for (int64_t n = 0; n < c.N; n++) {
+    // Row-major C[taps, vol] = A[taps, Co] x B[vol, Co]^T.
+    auto st = dnnl::sgemm('N', 'T', taps, vol, c.Co, 1.f, w, c.Co, dy + n * vol * c.Co, c.Co, 0.f, P, vol);
+    if (st != dnnl::status::success) throw std::runtime_error("sgemm failed in the single-channel backward-data");
+#pragma omp parallel for schedule(static)
+    for (int64_t zy = 0; zy < D * H; zy++) {
+      const int64_t z = zy / H, y = zy % H;
+      float* o = dx + ((n * D + z) * H + y) * W;
+      std::fill(o, o + W, 0.f);
+      for (int64_t kd = 0; kd < c.k[0]; kd++) {
+        const int64_t oz = z + c.pl[0] - kd;
+        if (oz < 0 || oz >= c.out[0]) continue;
+        for (int64_t kh = 0; kh < c.k[1]; kh++) {
+          const int64_t oy = y + c.pl[1] - kh;
+          if (oy < 0 || oy >= OH) continue;
+          for (int64_t kw = 0; kw < c.k[2]; kw++) {
+            const int64_t shift = c.pl[2] - kw;  // ox = x + shift
+            const int64_t x0 = std::max<int64_t>(0, -shift), x1 = std::min<int64_t>(W, OW - shift);
+            const int64_t t = (kd * c.k[1] + kh) * c.k[2] + kw;
+            if (x1 > x0) addRow(o + x0, P + t * vol + (oz * OH + oy) * OW + x0 + shift, x1 - x0);
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void convForward(const ConvShape& c, const float* x, const float* w, const float* bias, float* y) {
@@ -250,6 +303,7 @@ void convForward(const ConvShape& c, const float* x, const float* w, const float
 }
 
 void convBackwardData(const ConvShape& c, const float* dy, const float* w, float* dx) {
+  if (singleInputChannel(c)) return singleInputChannelBackwardData(c, dy, w, dx);
   BwdData& e = getBwdData(c);
   e.prim.execute(cpuStream(), {
                                   {DNNL_ARG_DIFF_DST, wrap(e.pd.diff_dst_desc(), dy)},
@@ -277,7 +331,7 @@ void convBackwardWeights(const ConvShape& c, const float* x, const float* dy, fl
 
 std::string convImplName(const ConvShape& c, int kind) {
   if (kind == 0) return getFwd(c, false).pd.impl_info_str();
-  if (kind == 1) return getBwdData(c).pd.impl_info_str();
+  if (kind == 1) return singleInputChannel(c) ? "nnseg:sgemm_ic1" : getBwdData(c).pd.impl_info_str();
   return getBwdWeights(c, false).pd.impl_info_str();
 }
 

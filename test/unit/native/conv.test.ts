@@ -25,6 +25,10 @@ const cases3d: Case[] = [
   { x: [1, 4, 4, 4, 64], k: [3, 3, 3], co: 64, s: 1 },
   { x: [1, 7, 6, 7, 2], k: [3, 3, 3], co: 3, s: 2, pad: 'valid' },
   { x: [2, 3, 5, 4, 3], k: [3, 1, 3], co: 1, s: [1, 1, 2] },
+  // One input channel, stride 1: the GEMM + shifted-add backward-data.
+  { x: [2, 6, 7, 9, 1], k: [3, 3, 3], co: 16, s: 1 },
+  { x: [1, 4, 6, 5, 1], k: [1, 3, 3], co: 3, s: 1 },
+  { x: [1, 6, 5, 7, 1], k: [3, 3, 3], co: 2, s: 1, pad: 'valid' },
   // Unclamped negative 'same' pad (k1 s2 on even sizes) and dilation: oneDNN cannot take these; the
   // kernels must fall back to the cpu backend's and still be right.
   { x: [1, 8, 8, 8, 4], k: [1, 1, 1], co: 3, s: 2 },
@@ -33,6 +37,7 @@ const cases3d: Case[] = [
 
 const cases2d: Case[] = [
   { x: [2, 9, 7, 3], k: [3, 3], co: 4, s: 1 },
+  { x: [2, 9, 7, 1], k: [3, 3], co: 4, s: 1 },
   { x: [1, 10, 8, 5], k: [3, 3], co: 6, s: 2 },
   { x: [2, 7, 9, 2], k: [1, 3], co: 3, s: [1, 2] },
   { x: [1, 6, 6, 16], k: [1, 1], co: 2, s: 1 },
