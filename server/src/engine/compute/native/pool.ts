@@ -23,8 +23,13 @@ interface PatchableBackend extends CpuBackend {
   read(dataId: object): Promise<unknown>;
 }
 
+/** Idle buffers of a size nobody asked for in this many allocations are dropped (left to the GC). */
+const staleAfter = 1024;
+
 export class BufferPool {
   private readonly free = new Map<number, ArrayBuffer[]>();
+  private readonly lastUse = new Map<number, number>();
+  private tick = 0;
   private readonly tracked = new WeakMap<ArrayBuffer, Entry>();
   private pooledBytes = 0;
   private installedOn: object | null = null;
@@ -35,6 +40,8 @@ export class BufferPool {
   /** A Float32Array of n elements with unspecified contents. */
   alloc(n: number): Float32Array {
     if (!this.installedOn || n * 4 < this.minBytes) return new Float32Array(n);
+    this.lastUse.set(n * 4, ++this.tick);
+    if (this.tick % 128 === 0) this.dropStale();
     const list = this.free.get(n * 4);
     let buf = list?.pop();
     if (buf) this.pooledBytes -= buf.byteLength;
@@ -51,6 +58,16 @@ export class BufferPool {
   clear(): void {
     this.free.clear();
     this.pooledBytes = 0;
+  }
+
+  /** Sizes the work no longer uses (say training patches once inference runs) should not stay resident. */
+  private dropStale(): void {
+    for (const [bytes, list] of this.free) {
+      if ((this.lastUse.get(bytes) ?? 0) >= this.tick - staleAfter) continue;
+      this.pooledBytes -= bytes * list.length;
+      this.free.delete(bytes);
+      this.lastUse.delete(bytes);
+    }
   }
 
   /** Marks a buffer as handed out, so it is never reused. */
