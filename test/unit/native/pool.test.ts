@@ -60,10 +60,10 @@ test('a reshape shares the buffer until both are disposed', { skip: skipNoNative
 
 test('idle buffers of a size no longer used are dropped', { skip: skipNoNative }, () => {
   const big = tf.ones([2, 64, 64, 64]); // 2 MB
-  tf.tidy(() => tf.add(big, 1));
+  tf.tidy(() => { tf.add(big, 1); });
   assert.ok(native.idleBytes() >= 2 ** 21);
   const small = tf.ones([65536]); // 256 KB: another pooled size
-  for (let i = 0; i < 1100; i++) tf.tidy(() => tf.add(small, 1));
+  for (let i = 0; i < 1300; i++) tf.tidy(() => { tf.add(small, 1); });
   assert.ok(native.idleBytes() < 2 ** 21, `idle ${native.idleBytes()} bytes still held`);
   tf.dispose([big, small]);
 });
