@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   }
   const r = result;
   console.log(`\nengine benchmark: backend ${r.backend}, path ${r.path}; load ${load0.join(' ')} -> ${load1.join(' ')}${torch ? `; ${torch.note}` : ''}`);
-  console.log(`training step (batch 2, ${P}^3, ${(flops / 1e9).toFixed(1)} GFLOP conv): nnSeg ${(tfjsTrain / 1000).toFixed(2)} s (${r.trainStep.gflops} GFLOP/s, heap ${r.trainStep.peakMB} MB)` +
+  console.log(`training step (batch 2, ${P}^3, ${(flops / 1e9).toFixed(1)} GFLOP conv): nnSeg ${(tfjsTrain / 1000).toFixed(2)} s (${r.trainStep.gflops} GFLOP/s, ${backendObj.wasm ? 'wasm heap' : 'peak RSS'} ${r.trainStep.peakMB} MB)` +
     (torchTrain ? `, PyTorch ${(torchTrain / 1000).toFixed(2)} s, ratio ${r.trainStep.ratio}x` : ''));
   if (inferMs.length) console.log(`inference ${I}^3: nnSeg ${(tfjsInfer / 1000).toFixed(2)} s` + (torchInfer ? `, PyTorch ${(torchInfer / 1000).toFixed(2)} s, ratio ${r.inference128.ratio}x` : ''));
   if (profile.length) {

@@ -29,6 +29,9 @@ export const conv3dCases: ConvCase[] = [
   { x: [2, 5, 6, 4, 2], f: [3, 3, 1, 2, 2], strides: [1, 1, 1], pad: 'same' },
   { x: [1, 4, 5, 4, 17], f: [3, 3, 3, 17, 9], strides: [1, 1, 1], pad: 'same' },
   { x: [2, 3, 4, 5, 4], f: [1, 1, 1, 4, 3], strides: [1, 1, 1], pad: 'valid' },
+  // more than 1024 output pixels per slice: the wasm filter gradient splits into row bands
+  { x: [1, 2, 40, 40, 2], f: [3, 3, 3, 2, 4], strides: [1, 1, 1], pad: 'same' },
+  { x: [1, 3, 66, 66, 1], f: [3, 3, 3, 1, 2], strides: [2, 2, 2], pad: 'same' },
   // k1 s2 'same' on even sizes: tfjs computes a negative pad; the path must fall back, still correct.
   { x: [1, 4, 4, 4, 2], f: [1, 1, 1, 2, 3], strides: [2, 2, 2], pad: 'same' },
 ];
@@ -109,7 +112,7 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
     });
   }
 
-  const blocks: { x: number[]; f: number[]; strides: number[]; pads: number[] }[] = [
+  const blocks: { x: number[]; f: number[]; strides: number[]; pads: number[] | 'same' }[] = [
     { x: [2, 4, 4, 4, 2], f: [3, 3, 3, 2, 3], strides: [1, 1, 1], pads: [1, 1, 1] },
     { x: [2, 6, 6, 6, 2], f: [3, 3, 3, 2, 3], strides: [2, 2, 2], pads: [1, 1, 1] },
     { x: [1, 5, 6, 7, 1], f: [3, 3, 3, 1, 2], strides: [2, 2, 2], pads: [1, 1, 1] },
@@ -118,6 +121,8 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
     // channel counts divisible by 4 take the SIMD loops on wasm
     { x: [2, 5, 4, 6, 4], f: [3, 3, 3, 4, 8], strides: [1, 1, 1], pads: [1, 1, 1] },
     { x: [1, 6, 6, 4, 3], f: [3, 3, 3, 3, 4], strides: [2, 2, 2], pads: [1, 1, 1] },
+    // no pads: tfjs 'same' (differs from the symmetric rule for stride 2 on even sizes)
+    { x: [2, 6, 4, 6, 2], f: [3, 3, 3, 2, 3], strides: [2, 2, 2], pads: 'same' },
   ];
   for (const b of blocks) {
     test(`${path}: conv-norm-act ${b.x.join('x')} filter ${b.f.join('x')} stride ${b.strides.join('')}: value and all five gradients`, { skip }, () => {
@@ -130,10 +135,11 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
       const is2d = b.x[1] === 1;
       const res = tf.tidy(() => {
         const args = [t(xv, b.x), t(fv, b.f), t(bv, [Co]), t(gv, [Co]), t(bev, [Co])];
+        const pads = b.pads === 'same' ? undefined : b.pads;
         const run = (x: Tensor, f: Tensor, bb: Tensor, gg: Tensor, be: Tensor) => {
           const o = is2d
-            ? tf.expandDims(convNormAct(tf.squeeze(x, [1]), tf.squeeze(f, [0]), bb, gg, be, { strides: b.strides.slice(1), pads: b.pads.slice(1) }), 1)
-            : convNormAct(x, f, bb, gg, be, { strides: b.strides, pads: b.pads });
+            ? tf.expandDims(convNormAct(tf.squeeze(x, [1]), tf.squeeze(f, [0]), bb, gg, be, { strides: b.strides.slice(1), pads: pads?.slice(1) }), 1)
+            : convNormAct(x, f, bb, gg, be, { strides: b.strides, pads });
           return o;
         };
         const y = run(args[0], args[1], args[2], args[3], args[4]);

@@ -30,6 +30,7 @@ test('network: deep-supervision outputs at each decoder resolution, highest firs
   assert.ok(net.params.some((p) => p.name === 'encoder.stages.0.0.convs.0.conv.weight'));
   assert.ok(net.params.some((p) => p.name === 'decoder.seg_layers.1.bias'));
   assert.deepEqual(net.patchDivisor(), [2, 4, 4]);
+  assert.deepEqual(net.outputScales(), [[1, 1, 1], [2, 2, 2]]);
   net.dispose();
 });
 

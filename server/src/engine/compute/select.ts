@@ -102,6 +102,9 @@ export function nativeState(): { mod?: ReturnType<NativeModule['loadNative']>; s
 const registered = new Set<string>();
 
 export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> {
+  // Production mode: no tfjs console banners ("install our node backend", which the cpu fallback
+  // would print), and fewer debug checks; our own log says what runs.
+  tf.env().set('PROD', true);
   const envBackend = process.env.NNSEG_BACKEND as BackendChoice | undefined;
   const want: BackendChoice = opts.backend ?? (envBackend && ['auto', 'tensorflow', 'wasm', 'cpu'].includes(envBackend) ? envBackend : 'auto');
   const notes: string[] = [];

@@ -157,6 +157,21 @@ export class UNet {
     return this.forward(x, { training: false, deepSupervision: false })[0];
   }
 
+  /**
+   * Downsampling factor per axis of each forward output (highest resolution first): output i is at
+   * encoder stage i's resolution, like nnU-Net's deep-supervision scales. Targets are the labels
+   * subsampled by these factors (nearest neighbour).
+   */
+  outputScales(): number[][] {
+    const out: number[][] = [];
+    let acc = this.config.strides[0].map(() => 1);
+    for (let i = 0; i < this.numOutputs; i++) {
+      acc = acc.map((v, k) => v * this.config.strides[i][k]);
+      out.push(acc);
+    }
+    return out;
+  }
+
   /** The patch sizes this network accepts: multiples of the total stride per axis. */
   patchDivisor(): number[] {
     return totalStride(this.config);

@@ -12,7 +12,7 @@ export interface WasmModule {
   cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void;
   tfjs: { registerTensor(id: number, size: number, ptr: number): void; disposeData(id: number): void };
   nnsegMallocPatched?: boolean;
-  asm?: { memory?: WasmMemory };
+  asm?: { memory?: WasmMemory; malloc?: (bytes: number) => number };
 }
 
 export interface BackendWasmLike {
@@ -150,12 +150,20 @@ export class Heap {
  * tfjs writes through a null pointer when the wasm heap cannot grow (malloc returns 0); make every
  * allocation from JS throw a WasmHeapError instead, so running out is an error, not corruption.
  */
-function patchMalloc(wasm: WasmModule): void {
+export function patchMalloc(wasm: WasmModule): void {
   if (wasm.nnsegMallocPatched) return;
-  const original = wasm._malloc.bind(wasm);
+  // Emscripten's first call of the export wrapper replaces Module._malloc with the raw export, which
+  // would drop this wrapper: wrap the raw export itself.
+  const original = wasm.asm?.malloc ?? wasm._malloc.bind(wasm);
   wasm._malloc = (bytes: number) => {
+    // wasm32 malloc grows the heap with a signed increment: one block of 2 GB or more would come back
+    // as a pointer past the end of the heap. Refuse it as out of memory.
+    if (bytes >= 2 ** 31) throw new WasmHeapError(bytes, wasm.HEAPU8.length);
     const p = original(bytes);
     if (p === 0 && bytes > 0) throw new WasmHeapError(bytes, wasm.HEAPU8.length);
+    // Near the 4 GB limit the allocator's break pointer can wrap and hand out a block past the end
+    // of memory; that is out of memory too.
+    if ((p >>> 0) + bytes > wasm.HEAPU8.length) throw new WasmHeapError(bytes, wasm.HEAPU8.length);
     return p;
   };
   wasm.nnsegMallocPatched = true;

@@ -1,0 +1,241 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { InspectImageResult } from '../../../server/src/protocol';
+import { webviewHtml } from './html';
+import type { CompareRole, HostToViewer, ViewerPrefs, ViewerSource, ViewerToHost } from './messages';
+import { pairedImageName } from './niftiFiles';
+
+export interface ViewerBackend {
+  /** The backend's header check (`full`: also read the voxels, to explain a file the webview could not parse). */
+  inspectImage(path: string, full?: boolean): Promise<InspectImageResult>;
+}
+
+export interface ViewerEnv {
+  extensionUri: vscode.Uri;
+  backend: ViewerBackend;
+  log: vscode.OutputChannel;
+  globalState: vscode.Memento;
+}
+
+export interface SessionSource {
+  image: vscode.Uri;
+  overlays: vscode.Uri[];
+  compare?: { prediction: vscode.Uri; reference: vscode.Uri };
+}
+
+const PREFS_KEY = 'nnseg.viewer.prefs';
+/** The backend's header check should be quick; past this the view goes on without label names. */
+const INSPECT_TIMEOUT_MS = 15_000;
+
+/**
+ * One viewer webview (custom editor or preview panel): reads the files with workspace.fs (so it works
+ * over Remote-SSH), posts their bytes to the webview, which decodes and renders them, and asks the
+ * backend for header checks and label names in parallel.
+ */
+export class ViewerSession implements vscode.Disposable {
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly sent = new Set<string>();
+  private ready = false;
+  private readyAt = 0;
+  private readonly queue: Array<() => Promise<void>> = [];
+  private readonly openedAt = Date.now();
+  /** File reads start at once, while the webview is still loading. */
+  private readonly reads = new Map<string, Promise<{ bytes: Uint8Array; paired?: Uint8Array; readMs: number }>>();
+  private readonly inspections = new Map<string, Promise<InspectImageResult>>();
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly env: ViewerEnv,
+    private readonly source: SessionSource,
+  ) {
+    const webview = panel.webview;
+    webview.options = { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(env.extensionUri, 'media', 'dist')] };
+    // The page title is the panel's (file name, or "image + labels"): tests find their webview by it.
+    webview.html = webviewHtml(webview, env.extensionUri, 'viewer', panel.title || path.basename(source.image.path));
+    this.disposables.push(webview.onDidReceiveMessage((m: ViewerToHost) => this.onMessage(m)));
+    for (const u of [source.image, ...source.overlays, ...(source.compare ? [source.compare.prediction, source.compare.reference] : [])]) {
+      this.startRead(u);
+    }
+    this.enqueue(() => this.sendVolume(source.image, 'image'));
+    for (const o of source.overlays) this.enqueue(() => this.sendVolume(o, 'overlay'));
+    if (source.compare) {
+      const { prediction, reference } = source.compare;
+      this.enqueue(() => this.sendVolume(prediction, 'overlay', 'prediction'));
+      this.enqueue(() => this.sendVolume(reference, 'overlay', 'reference'));
+      this.enqueue(async () => {
+        this.post({ type: 'compare', predictionId: prediction.toString(), referenceId: reference.toString() });
+      });
+    }
+  }
+
+  /** The source as plain strings, for the panel serializer. */
+  get plainSource(): ViewerSource {
+    const s = this.source;
+    return {
+      image: s.image.toString(),
+      overlays: s.overlays.map(String),
+      compare: s.compare && { prediction: s.compare.prediction.toString(), reference: s.compare.reference.toString() },
+    };
+  }
+
+  addOverlay(uri: vscode.Uri, compareRole?: CompareRole): void {
+    if (!compareRole) this.source.overlays.push(uri);
+    this.enqueue(() => this.sendVolume(uri, 'overlay', compareRole));
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+
+  private enqueue(job: () => Promise<void>): void {
+    this.queue.push(job);
+    if (this.ready) void this.drain();
+  }
+
+  private draining = false;
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        const job = this.queue.shift()!;
+        try {
+          await job();
+        } catch (e) {
+          this.post({ type: 'error', message: e instanceof Error ? e.message : String(e) });
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private onMessage(m: ViewerToHost): void {
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.readyAt = Date.now();
+        this.post({ type: 'prefs', prefs: this.env.globalState.get<ViewerPrefs>(PREFS_KEY) ?? {} });
+        void this.drain();
+        break;
+      case 'addOverlay':
+        void this.pickOverlay();
+        break;
+      case 'explain': {
+        const uri = vscode.Uri.parse(m.id);
+        void this.inspect(uri, true).then((info) => {
+          if (!info.ok) this.post({ type: 'info', id: m.id, ok: false, error: info.error });
+        });
+        break;
+      }
+      case 'savePrefs':
+        void this.env.globalState.update(PREFS_KEY, { ...this.env.globalState.get<ViewerPrefs>(PREFS_KEY), ...m.prefs });
+        break;
+      case 'firstFrame':
+        this.env.log.appendLine(`viewer: ${path.basename(vscode.Uri.parse(m.id).path)} first frame ${m.ms.toFixed(0)} ms after open`);
+        break;
+      case 'log':
+        this.env.log.appendLine(`viewer ${m.level}: ${m.message}`);
+        break;
+    }
+  }
+
+  private async pickOverlay(): Promise<void> {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Add a segmentation overlay',
+      defaultUri: vscode.Uri.joinPath(this.source.image, '..'),
+      canSelectMany: true,
+      filters: { NIfTI: ['nii', 'gz', 'hdr'] },
+      openLabel: 'Add overlay',
+    });
+    for (const uri of picked ?? []) this.addOverlay(uri);
+  }
+
+  private post(m: HostToViewer): void {
+    void this.panel.webview.postMessage(m);
+  }
+
+  private startRead(uri: vscode.Uri) {
+    const id = uri.toString();
+    let r = this.reads.get(id);
+    if (!r) {
+      const t0 = Date.now();
+      const pairedName = pairedImageName(path.posix.basename(uri.path));
+      r = Promise.all([
+        vscode.workspace.fs.readFile(uri),
+        pairedName ? vscode.workspace.fs.readFile(vscode.Uri.joinPath(uri, '..', pairedName)) : Promise.resolve(undefined),
+      ]).then(([bytes, paired]) => ({ bytes, paired, readMs: Date.now() - t0 }));
+      // Keep an unobserved failure from being reported before sendVolume awaits it.
+      r.catch(() => undefined);
+      this.reads.set(id, r);
+      this.inspections.set(id, this.inspect(uri));
+    }
+    return r;
+  }
+
+  private async sendVolume(uri: vscode.Uri, role: 'image' | 'overlay', compareRole?: CompareRole): Promise<void> {
+    const id = uri.toString();
+    const name = path.posix.basename(uri.path);
+    const read = this.startRead(uri);
+    const inspected = this.inspections.get(id)!.then((info) => {
+      this.post({ type: 'info', id, ok: info.ok, error: info.error, labelNames: info.labelNames, isLabelMap: info.isLabelMap });
+      return info;
+    });
+    let bytes: Uint8Array;
+    let paired: Uint8Array | undefined;
+    let readMs = 0;
+    try {
+      ({ bytes, paired, readMs } = await read);
+    } catch (e) {
+      const info = await inspected;
+      const why = !info.ok && info.error ? info.error : `Cannot read ${name}: ${e instanceof Error ? e.message : String(e)}`;
+      this.post({ type: 'error', id, message: why });
+      return;
+    }
+    if (this.sent.has(id) && !compareRole) return;
+    // One message per file: posting large files in parts was measured slower (code-server delivered a
+    // 55 MB file in 13 parts in ~50 s, in one message in ~3 s).
+    // workspace.fs hands out Node Buffers; their toJSON runs before VS Code's buffer-transfer replacer and
+    // would turn the file into a JSON array of numbers. A plain Uint8Array view is transferred as bytes.
+    bytes = plainBytes(bytes);
+    paired = paired && plainBytes(paired);
+    this.sent.add(id);
+    this.post({
+      type: 'volume',
+      id,
+      role,
+      name,
+      label: vscode.workspace.asRelativePath(uri),
+      bytes,
+      paired,
+      compareRole,
+      openedAt: this.openedAt,
+      readyAt: this.readyAt,
+      readMs,
+      sentAt: Date.now(),
+    });
+  }
+
+  private async inspect(uri: vscode.Uri, full = false): Promise<InspectImageResult> {
+    const p = uri.scheme === 'file' ? uri.fsPath : uri.toString();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.env.backend.inspectImage(p, full),
+        new Promise<InspectImageResult>((resolve) => {
+          timer = setTimeout(() => resolve({ ok: true }), INSPECT_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (e) {
+      // No backend (not started, untrusted workspace): the webview's own reader still reports bad files.
+      this.env.log.appendLine(`viewer: inspectImage failed for ${p}: ${e instanceof Error ? e.message : String(e)}`);
+      return { ok: true };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function plainBytes(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
