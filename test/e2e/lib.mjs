@@ -185,6 +185,20 @@ export async function problems(page) {
   return page.locator('.markers-panel .monaco-list-row').allTextContents();
 }
 
+/**
+ * Text of every notification so far: the toasts and, since VS Code may hide a toast, the notification
+ * centre (opened and closed again).
+ */
+export async function notificationsText(page) {
+  const toasts = (await page.locator('.notifications-toasts').textContent()) ?? '';
+  await runCommand(page, 'Notifications: Show Notifications');
+  const center = page.locator('.notifications-center');
+  await center.waitFor({ state: 'visible', timeout: 5000 }).catch(() => {});
+  const all = (await center.textContent().catch(() => '')) ?? '';
+  await page.keyboard.press('Escape');
+  return `${toasts}\n${all}`;
+}
+
 /** Polls `fn` until it returns a truthy value. */
 export async function until(fn, ms, what) {
   const end = Date.now() + ms;
