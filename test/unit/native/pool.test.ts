@@ -66,4 +66,6 @@ test('idle buffers of a size no longer used are dropped', { skip: skipNoNative }
   for (let i = 0; i < 1300; i++) tf.tidy(() => { tf.add(small, 1); });
   assert.ok(native.idleBytes() < 2 ** 21, `idle ${native.idleBytes()} bytes still held`);
   tf.dispose([big, small]);
+  native.releaseIdle();
+  assert.equal(native.idleBytes(), 0);
 });

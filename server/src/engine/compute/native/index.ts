@@ -46,6 +46,8 @@ export interface NativePath {
   setThreads(n: number): void;
   /** Bytes of freed output buffers held for reuse (0 before registerKernels). */
   idleBytes(): number;
+  /** Drops the idle buffers (e.g. when a process switches from training to inference sizes). */
+  releaseIdle(): void;
   /** The raw ops, synchronous and `...Async` (worker thread, promise); null when unavailable. */
   addon: NativeAddon | null;
 }
@@ -88,7 +90,7 @@ function poolBytes(mb: number | undefined): number {
 
 export function loadNative(options: NativeOptions = {}): NativePath {
   const unavailable = (reason: string): NativePath => ({
-    available: false, reason, addon: null, idleBytes: () => 0, registerKernels: () => { throw new Error(`native kernels unavailable: ${reason}`); }, setThreads: () => {},
+    available: false, reason, addon: null, idleBytes: () => 0, releaseIdle: () => {}, registerKernels: () => { throw new Error(`native kernels unavailable: ${reason}`); }, setThreads: () => {},
   });
   if (process.env.NNSEG_NATIVE === '0') return unavailable('the native path is disabled by NNSEG_NATIVE=0');
   loaded ??= loadAddon();
@@ -113,6 +115,7 @@ export function loadNative(options: NativeOptions = {}): NativePath {
     file,
     addon,
     idleBytes: () => pool?.idleBytes ?? 0,
+    releaseIdle: () => pool?.clear(),
     setThreads: (n: number) => addon.setThreads(threadsFrom(n)),
     registerKernels(tf: Tf) {
       if (registered.has(tf)) return;
