@@ -18,6 +18,7 @@ import {
   CheckConfigRequest,
   CONFIG_FILE_SUFFIX,
   DidChangeSettingsNotification,
+  ImagePreviewRequest,
   InspectImageRequest,
   JobEventNotification,
   ListJobsRequest,
@@ -32,6 +33,7 @@ import { checkConfigFile } from './checkFile';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { inspectImage } from './inspectImage';
+import { PreviewRunner } from './imagePreview';
 import { IntegrityCache } from './integrity';
 import { version } from '../util/version';
 import { errorMessage } from '../util/errors';
@@ -182,6 +184,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     return { errors: r.errors, warnings: r.warnings, diagnostics: r.diagnostics };
   });
   connection.onRequest(InspectImageRequest, (p) => inspectImage(uriToPath(p.path), p.full === true));
+  const previews = new PreviewRunner();
+  connection.onRequest(ImagePreviewRequest, (p, token) => previews.run({ ...p, path: uriToPath(p.path) }, token));
 
   connection.onShutdown(() => queue?.dispose());
   connection.onExit(() => queue?.dispose());

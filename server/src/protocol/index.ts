@@ -145,3 +145,46 @@ export interface InspectImageResult {
 }
 
 export const InspectImageRequest = new RequestType<InspectImageParams, InspectImageResult, void>('nnseg/inspectImage');
+
+/**
+ * A quick low-resolution look at a large image for the viewer, read by the backend while the full file
+ * travels to the webview: the first volume subsampled (nearest voxel) by whole-number factors per axis.
+ * Preview voxel (I, J, K) is file voxel (factors * (I, J, K) + offsets), so `affine` puts it at exactly the
+ * world position of that file voxel.
+ */
+export interface ImagePreviewParams {
+  /** File system path or file URI. */
+  path: string;
+  /** Most bytes of voxel data to return (default 4 MiB). */
+  maxBytes?: number;
+}
+
+export interface ImagePreviewResult {
+  ok: boolean;
+  /** Why there is no preview (the backend's one-sentence read error, an unsupported datatype, "cancelled"). */
+  error?: string;
+  /** Preview dims (i, j, k) and voxel-to-world (RAS mm) affine. */
+  dims?: [number, number, number];
+  affine?: number[][];
+  /** The file's own dims (i, j, k) and affine (sform, else qform, else pixdim, like the viewer's reader). */
+  fileDims?: [number, number, number];
+  fileAffine?: number[][];
+  factors?: [number, number, number];
+  offsets?: [number, number, number];
+  /** Stored type of the values (uint8, int8, int16, uint16, int32, uint32, float32, float64), unscaled. */
+  datatype?: string;
+  /** The values, file order (i fastest), little-endian, base64. */
+  data?: string;
+  /** scl_slope / scl_inter as stored (the viewer applies NIfTI's rules: slope 0 means unscaled). */
+  sclSlope?: number;
+  sclInter?: number;
+  intentCode?: number;
+  /** Volumes in the file (dims 4..7); the preview is of the first. */
+  frames?: number;
+  /** pixdim[1..3] as stored. */
+  pixdim?: [number, number, number];
+  /** Backend timings in ms: reading the file, subsampling + encoding, in all (worker start included). */
+  ms?: { read?: number; sample?: number; total?: number };
+}
+
+export const ImagePreviewRequest = new RequestType<ImagePreviewParams, ImagePreviewResult, void>('nnseg/imagePreview');
