@@ -3,7 +3,7 @@ import { commandTable } from './commands';
 import { createBackend, readSettings } from './languageClient';
 import { JobTracker } from './jobs/tracker';
 import { registerJobUi } from './jobs/ui';
-import { CancelJobRequest, DidChangeSettingsNotification, InspectImageRequest } from '../../server/src/protocol';
+import { CancelJobRequest, DidChangeSettingsNotification, ImagePreviewRequest, InspectImageRequest } from '../../server/src/protocol';
 import { registerDashboard } from './dashboard';
 import { registerViewer } from './viewer';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -21,7 +21,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     context.subscriptions.push(vscode.commands.registerCommand(id, handler));
   }
   // The NIfTI viewer (custom editor) and the training dashboard, fed by the same job events.
-  registerViewer(context, { inspectImage: (path, full) => c.sendRequest(InspectImageRequest, { path, full }) });
+  registerViewer(context, {
+    inspectImage: (path, full) => c.sendRequest(InspectImageRequest, { path, full }),
+    imagePreview: (path, maxBytes, token) => c.sendRequest(ImagePreviewRequest, { path, maxBytes }, token),
+  });
   registerDashboard(context, { onEvent: (l) => tracker.onEvent(l), cancel: async (id) => void (await c.sendRequest(CancelJobRequest, { id })), list: () => tracker.list() });
   const pushSettings = () => {
     if (c.isRunning()) void c.sendNotification(DidChangeSettingsNotification, { settings: readSettings(), trusted: vscode.workspace.isTrusted });
