@@ -29,6 +29,37 @@ export interface VolumeMessage {
   sentAt?: number;
 }
 
+/**
+ * A low-resolution preview of a large image, computed by the backend (nnseg/imagePreview), posted before
+ * the full file so the view can draw at once; the full volume replaces it when it arrives.
+ */
+export interface PreviewMessage {
+  type: 'preview';
+  /** The image's id (the same as its later VolumeMessage). */
+  id: string;
+  name: string;
+  /** Preview grid: dims (i, j, k) and voxel-to-world affine. */
+  dims: [number, number, number];
+  affine: number[][];
+  /** The file's grid: voxel indices in the readout and "go to voxel" refer to it. */
+  fileDims: [number, number, number];
+  fileAffine: number[][];
+  factors: [number, number, number];
+  /** Stored type of `bytes` (little-endian, file order). */
+  datatype: string;
+  bytes: Uint8Array;
+  sclSlope: number;
+  sclInter: number;
+  intentCode: number;
+  frames: number;
+  pixdim: [number, number, number];
+  openedAt: number;
+  readyAt?: number;
+  sentAt?: number;
+  /** The backend's time for the preview, worker start included. */
+  backendMs?: number;
+}
+
 /** The backend's inspectImage answer for a volume, sent when it arrives (it may come after the bytes). */
 export interface InfoMessage {
   type: 'info';
@@ -64,7 +95,7 @@ export interface ViewerPrefs {
   radiological?: boolean;
 }
 
-export type HostToViewer = VolumeMessage | InfoMessage | ErrorMessage | CompareMessage | PrefsMessage;
+export type HostToViewer = VolumeMessage | PreviewMessage | InfoMessage | ErrorMessage | CompareMessage | PrefsMessage;
 
 export type ViewerToHost =
   | { type: 'ready' }
@@ -73,7 +104,9 @@ export type ViewerToHost =
   | { type: 'explain'; id: string }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
   | { type: 'savePrefs'; prefs: ViewerPrefs }
-  | { type: 'firstFrame'; id: string; ms: number };
+  | { type: 'firstFrame'; id: string; ms: number; preview?: boolean }
+  /** The preview was drawn (or could not be): the host posts the full file now. */
+  | { type: 'previewShown'; id: string; ok: boolean };
 
 /** What the webview stores with setState so a reopened panel (or a reloaded window) comes back as it was. */
 export interface ViewerState {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { InspectImageResult } from '../../../server/src/protocol';
+import type { ImagePreviewResult, InspectImageResult } from '../../../server/src/protocol';
 import { webviewHtml } from './html';
 import type { CompareRole, HostToViewer, ViewerPrefs, ViewerSource, ViewerToHost } from './messages';
 import { pairedImageName } from './niftiFiles';
@@ -8,6 +8,8 @@ import { pairedImageName } from './niftiFiles';
 export interface ViewerBackend {
   /** The backend's header check (`full`: also read the voxels, to explain a file the webview could not parse). */
   inspectImage(path: string, full?: boolean): Promise<InspectImageResult>;
+  /** The backend's quick subsampled look at a large image (nnseg/imagePreview); optional. */
+  imagePreview?(path: string, maxBytes: number, token: vscode.CancellationToken): Promise<ImagePreviewResult>;
 }
 
 export interface ViewerEnv {
@@ -26,6 +28,17 @@ export interface SessionSource {
 const PREFS_KEY = 'nnseg.viewer.prefs';
 /** The backend's header check should be quick; past this the view goes on without label names. */
 const INSPECT_TIMEOUT_MS = 15_000;
+/** Files at least this large (MB on disk; setting nnseg.viewer.previewThresholdMB) get a preview first. */
+const DEFAULT_PREVIEW_THRESHOLD_MB = 16;
+/** Voxel bytes of the preview: about 0.2 s through code-server's webview channel. */
+const PREVIEW_BYTES = 4 * 2 ** 20;
+/**
+ * How long after the webview is ready the full file waits for a preview that is not there yet. Both
+ * travel through one channel, so a preview posted after the full file would only arrive after it.
+ */
+const PREVIEW_WAIT_MS = 3000;
+/** How long the full file waits for the webview to say it drew the preview (so the frame is not stuck behind it). */
+const PREVIEW_SHOWN_WAIT_MS = 1500;
 
 /**
  * One viewer webview (custom editor or preview panel): reads the files with workspace.fs (so it works
@@ -42,6 +55,8 @@ export class ViewerSession implements vscode.Disposable {
   /** File reads start at once, while the webview is still loading. */
   private readonly reads = new Map<string, Promise<{ bytes: Uint8Array; paired?: Uint8Array; readMs: number }>>();
   private readonly inspections = new Map<string, Promise<InspectImageResult>>();
+  private preview?: { id: string; result: Promise<ImagePreviewResult | undefined>; cancel: vscode.CancellationTokenSource; requestedAt: number };
+  private readonly previewShown = new Map<string, () => void>();
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -56,6 +71,7 @@ export class ViewerSession implements vscode.Disposable {
     for (const u of [source.image, ...source.overlays, ...(source.compare ? [source.compare.prediction, source.compare.reference] : [])]) {
       this.startRead(u);
     }
+    this.startPreview(source.image);
     this.enqueue(() => this.sendVolume(source.image, 'image'));
     for (const o of source.overlays) this.enqueue(() => this.sendVolume(o, 'overlay'));
     if (source.compare) {
@@ -84,6 +100,8 @@ export class ViewerSession implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.preview?.cancel.cancel();
+    this.preview?.cancel.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 
@@ -132,7 +150,10 @@ export class ViewerSession implements vscode.Disposable {
         void this.env.globalState.update(PREFS_KEY, { ...this.env.globalState.get<ViewerPrefs>(PREFS_KEY), ...m.prefs });
         break;
       case 'firstFrame':
-        this.env.log.appendLine(`viewer: ${path.basename(vscode.Uri.parse(m.id).path)} first frame ${m.ms.toFixed(0)} ms after open`);
+        this.env.log.appendLine(`viewer: ${path.basename(vscode.Uri.parse(m.id).path)} ${m.preview ? 'preview' : 'full-resolution'} frame ${m.ms.toFixed(0)} ms after open`);
+        break;
+      case 'previewShown':
+        this.previewShown.get(m.id)?.();
         break;
       case 'log':
         this.env.log.appendLine(`viewer ${m.level}: ${m.message}`);
@@ -181,6 +202,7 @@ export class ViewerSession implements vscode.Disposable {
       this.post({ type: 'info', id, ok: info.ok, error: info.error, labelNames: info.labelNames, isLabelMap: info.isLabelMap });
       return info;
     });
+    if (role === 'image') await this.sendPreview(uri);
     let bytes: Uint8Array;
     let paired: Uint8Array | undefined;
     let readMs = 0;
@@ -214,6 +236,82 @@ export class ViewerSession implements vscode.Disposable {
       readMs,
       sentAt: Date.now(),
     });
+  }
+
+  /**
+   * Asks the backend for a preview of a large image (file: URIs only: the backend reads the path). The
+   * request starts with the panel, in parallel with the webview's start and the full read.
+   */
+  private startPreview(uri: vscode.Uri): void {
+    const ask = this.env.backend.imagePreview;
+    if (!ask || uri.scheme !== 'file') return;
+    const threshold = vscode.workspace.getConfiguration('nnseg.viewer').get<number>('previewThresholdMB', DEFAULT_PREVIEW_THRESHOLD_MB);
+    if (!(threshold >= 0)) return;
+    const cancel = new vscode.CancellationTokenSource();
+    const requestedAt = Date.now();
+    const pairedName = pairedImageName(path.posix.basename(uri.path));
+    const size = async (u: vscode.Uri) => (await vscode.workspace.fs.stat(u)).size;
+    const result = (async () => {
+      const bytes = (await size(uri)) + (pairedName ? await size(vscode.Uri.joinPath(uri, '..', pairedName)) : 0);
+      if (bytes < threshold * 1e6 || cancel.token.isCancellationRequested) return undefined;
+      return ask.call(this.env.backend, uri.fsPath, PREVIEW_BYTES, cancel.token);
+    })().catch((e: unknown) => {
+      // No backend or a failed read: the full file comes as it always does.
+      this.env.log.appendLine(`viewer: no preview for ${path.basename(uri.fsPath)}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    });
+    this.preview = { id: uri.toString(), result, cancel, requestedAt };
+  }
+
+  /** Posts the preview if it comes in time, and waits (briefly) until the webview has drawn it. */
+  private async sendPreview(uri: vscode.Uri): Promise<void> {
+    const p = this.preview;
+    if (!p || p.id !== uri.toString()) return;
+    this.preview = undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const wait = Math.max(0, PREVIEW_WAIT_MS - (Date.now() - (this.readyAt || Date.now())));
+    const r = await Promise.race([p.result, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), wait)))]);
+    clearTimeout(timer);
+    if (!r?.ok || !r.data || !r.dims || !r.affine || !r.fileDims || !r.fileAffine || !r.factors || !r.datatype) {
+      p.cancel.cancel();
+      p.cancel.dispose();
+      if (r && !r.ok && r.error !== 'cancelled') this.env.log.appendLine(`viewer: no preview for ${path.basename(uri.fsPath)}: ${r.error}`);
+      else if (!r) this.env.log.appendLine(`viewer: ${path.basename(uri.fsPath)}: no preview (below the size threshold, or not ready ${wait} ms after the view was)`);
+      return;
+    }
+    p.cancel.dispose();
+    const shown = new Promise<void>((resolve) => {
+      this.previewShown.set(p.id, resolve);
+      timer = setTimeout(resolve, PREVIEW_SHOWN_WAIT_MS);
+    });
+    const buf = Buffer.from(r.data, 'base64');
+    this.post({
+      type: 'preview',
+      id: p.id,
+      name: path.posix.basename(uri.path),
+      dims: r.dims,
+      affine: r.affine,
+      fileDims: r.fileDims,
+      fileAffine: r.fileAffine,
+      factors: r.factors,
+      datatype: r.datatype,
+      bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+      sclSlope: r.sclSlope ?? 1,
+      sclInter: r.sclInter ?? 0,
+      intentCode: r.intentCode ?? 0,
+      frames: r.frames ?? 1,
+      pixdim: r.pixdim ?? [1, 1, 1],
+      openedAt: this.openedAt,
+      readyAt: this.readyAt,
+      sentAt: Date.now(),
+      backendMs: r.ms?.total,
+    });
+    this.env.log.appendLine(
+      `viewer: preview of ${path.basename(uri.fsPath)} ${r.dims.join('x')} (every ${r.factors.join('/')} voxels, ${(buf.byteLength / 1e6).toFixed(1)} MB): backend ${r.ms?.total ?? '?'} ms, posted ${Date.now() - this.openedAt} ms after open`,
+    );
+    await shown;
+    clearTimeout(timer);
+    this.previewShown.delete(p.id);
   }
 
   private async inspect(uri: vscode.Uri, full = false): Promise<InspectImageResult> {

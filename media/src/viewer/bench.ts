@@ -13,6 +13,8 @@ export interface BenchDeps {
   setLabelHidden(layer: LabelLayer, label: number, hidden: boolean): void;
   setView(id: string): void;
   gotoVoxel(vox: number[]): void;
+  /** Zoom and pan per 2D view. */
+  transforms(): Record<string, { zoom: number; panX: number; panY: number }>;
 }
 
 function summary(xs: number[]): { median: number; p95: number; max: number; n: number } {
@@ -107,6 +109,7 @@ export function installBench(d: BenchDeps): void {
     },
     setView: d.setView,
     gotoVoxel: d.gotoVoxel,
+    transforms: () => JSON.parse(JSON.stringify(d.transforms())) as ReturnType<BenchDeps['transforms']>,
     layers: () => d.layers.map((l) => ({ id: l.id, title: l.title, kind: l.kind, hidden: [...l.hidden], stats: l.stats, comparison: l.comparison })),
   };
   (window as unknown as { __nnseg: typeof api }).__nnseg = api;

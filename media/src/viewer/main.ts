@@ -8,7 +8,7 @@ import { applyAffine, voxelVolumeMm3 } from '../../../client/src/viewer/affine';
 import { DisplayGrid, ViewId, axisSample, axisWorld, displayGrid, nearestVoxel, viewAxes } from '../../../client/src/viewer/displayGrid';
 import { WINDOW_PRESETS, looksLikeCT } from '../../../client/src/viewer/labelColors';
 import { compareLabelMaps, gridMismatch, labelCounts, percentiles } from '../../../client/src/viewer/labelStats';
-import type { HostToViewer, InfoMessage, ViewerPrefs, ViewerState, VolumeMessage } from '../../../client/src/viewer/messages';
+import type { HostToViewer, InfoMessage, PreviewMessage, ViewerPrefs, ViewerState, VolumeMessage } from '../../../client/src/viewer/messages';
 import { clear, fmtNumber, h } from '../common/dom';
 import { vscodeApi } from '../common/vscodeApi';
 import { installBench } from './bench';
@@ -17,8 +17,10 @@ import { ImageStyle, LabelStyle, SliceRenderer, Tile } from './render2d';
 import type { Niivue3D } from '../viewer3d/main';
 import type { Label3D, Source3D, View3D } from './view3d';
 import './viewer.css';
-import { Volume, decodeVolume } from './volume';
+import { Volume, decodeVolume, previewVolume } from './volume';
 
+/** When this page's document started and when its script ran (epoch ms): the webview's start, split. */
+const boot = { documentAt: performance.timeOrigin, scriptAt: performance.timeOrigin + performance.now() };
 const vscode = vscodeApi<ViewerState>();
 const saved: ViewerState = vscode.getState() ?? {};
 
@@ -128,10 +130,15 @@ document.getElementById('app')!.append(root);
 interface ImageState {
   id: string;
   name: string;
+  /** What is drawn: the file's volume, or the backend's subsampled preview until the file arrives. */
   vol: Volume;
   grid: DisplayGrid;
+  /** The file's own voxel grid (the same as vol's unless this is a preview): voxel indices refer to it. */
+  fileGrid: DisplayGrid;
+  preview: boolean;
   renderer: SliceRenderer;
-  source: Source3D;
+  /** The file's bytes for the 3D view (not there for a preview). */
+  source?: Source3D;
 }
 let image: ImageState | undefined;
 const layers: LabelLayer[] = [];
@@ -277,38 +284,116 @@ function onVolume(m: VolumeMessage): void {
   });
 }
 
-function showImage(m: VolumeMessage, vol: Volume, receivedAt: number, decodedAt: number): void {
+/** The backend's preview of a large image: drawn at once, replaced by the file when it arrives. */
+function onPreview(m: PreviewMessage): void {
+  const receivedAt = Date.now();
+  source.image = m.id;
+  serial(async () => {
+    let ok = false;
+    try {
+      // Never over the file itself (the host posts the preview first, but be sure).
+      if (!image) {
+        const vol = previewVolume({ ...m, bytes: toArrayBuffer(m.bytes) });
+        showImage(m, vol, receivedAt, Date.now());
+        ok = true;
+      }
+    } catch (e) {
+      log('warn', `preview of ${m.name} not shown: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // The host holds the full file until the preview's frame is out (or this says there is none).
+    if (ok) requestAnimationFrame(() => vscode.postMessage({ type: 'previewShown', id: m.id, ok: true }));
+    else vscode.postMessage({ type: 'previewShown', id: m.id, ok: false });
+  });
+}
+
+type FrameTimes = Pick<VolumeMessage, 'id' | 'name' | 'openedAt' | 'readyAt' | 'readMs' | 'sentAt'> & { backendMs?: number };
+
+function showImage(m: FrameTimes, vol: Volume, receivedAt: number, decodedAt: number): void {
+  if (image?.preview && image.id === m.id && !vol.preview) {
+    swapInFull(m, vol, receivedAt, decodedAt);
+    return;
+  }
   const grid = displayGrid(vol.dims, vol.affine);
-  image = { id: m.id, name: m.name, vol, grid, renderer: new SliceRenderer(grid, vol), source: sources.get(m.id)! };
-  // Start at the centre of the volume.
-  crosshair = [0, 1, 2].map((a) => axisWorld(grid.axes[a], Math.floor(grid.axes[a].count / 2))) as [number, number, number];
+  const fileGrid = vol.preview ? displayGrid(vol.preview.fileDims, vol.preview.fileAffine) : grid;
+  image = { id: m.id, name: m.name, vol, grid, fileGrid, preview: !!vol.preview, renderer: new SliceRenderer(grid, vol), source: sources.get(m.id) };
+  // Start at the centre of the volume (of the file's grid: a preview starts where the file will).
+  crosshair = [0, 1, 2].map((a) => axisWorld(fileGrid.axes[a], Math.floor(fileGrid.axes[a].count / 2))) as [number, number, number];
   const info = infos.get(m.id);
   // The backend's header check says "label map" for label intents / label tables / labelsTr folders;
   // a header-plain file with few integer values (torsoLabel.nii.gz) is one too.
   if (info?.isLabelMap || looksLikeLabels(vol)) makeImageLabels(info);
   else initWindow(vol);
-  busy.classList.add('hidden');
+  busy.classList.toggle('hidden', !image.preview);
+  if (image.preview) busy.textContent = 'Preview · loading full resolution…';
   showInfo();
   setView(viewMode, false);
   drawNow();
   updateReadout();
+  reportFrame(m, receivedAt, decodedAt, image.preview);
+}
+
+/**
+ * The file's volume replaces the preview, keeping what the user did meanwhile: the crosshair (world mm),
+ * the view, zoom and pan, window/level and colormap, label visibility. Only an untouched "Auto" window is
+ * computed again, from all voxels.
+ */
+function swapInFull(m: FrameTimes, vol: Volume, receivedAt: number, decodedAt: number): void {
+  const old = image!;
+  const grid = displayGrid(vol.dims, vol.affine);
+  const renderer = new SliceRenderer(grid, vol);
+  for (const [view, t] of old.renderer.transforms) renderer.transforms.set(view, t);
+  image = { id: old.id, name: old.name, vol, grid, fileGrid: grid, preview: false, renderer, source: sources.get(m.id) };
+  const imgLayer = layers.find((l) => l.isImage && l.id === old.id);
+  const info = infos.get(m.id);
+  if (imgLayer) {
+    imgLayer.data = labelValues(vol);
+    imgLayer.stats = undefined;
+    buildLut(imgLayer);
+    computeStatsLater(imgLayer);
+  } else if (info?.isLabelMap || looksLikeLabels(vol)) makeImageLabels(info);
+  else if (presetSelect.value === 'auto') applyPreset('auto');
+  busy.classList.add('hidden');
+  showInfo();
+  updateSlider();
+  updateReadout();
+  changed();
+  drawNow();
+  reportFrame(m, receivedAt, decodedAt, false);
+}
+
+/** Timings for the benchmark and the log: the first frame (preview or not) and the full-resolution one. */
+function reportFrame(m: FrameTimes, receivedAt: number, decodedAt: number, preview: boolean): void {
   requestAnimationFrame(() => {
     const now = Date.now();
+    const ms = now - m.openedAt;
+    const timing = JSON.stringify({
+      preview,
+      webviewStart: (m.readyAt ?? 0) - m.openedAt,
+      documentStart: Math.round(boot.documentAt - m.openedAt),
+      scriptStart: Math.round(boot.scriptAt - m.openedAt),
+      hostRead: m.readMs,
+      backend: m.backendMs,
+      posted: (m.sentAt ?? 0) - m.openedAt,
+      transfer: receivedAt - (m.sentAt ?? m.openedAt),
+      decode: decodedAt - receivedAt,
+      draw: now - decodedAt,
+      total: ms,
+    });
     if (!firstFrameReported) {
       firstFrameReported = true;
-      const ms = now - m.openedAt;
       root.dataset.firstFrameMs = String(ms);
-      root.dataset.timing = JSON.stringify({
-        webviewStart: (m.readyAt ?? 0) - m.openedAt,
-        hostRead: m.readMs,
-        posted: (m.sentAt ?? 0) - m.openedAt,
-        transfer: receivedAt - (m.sentAt ?? m.openedAt),
-        decode: decodedAt - receivedAt,
-        draw: now - decodedAt,
-        total: ms,
-      });
-      vscode.postMessage({ type: 'firstFrame', id: m.id, ms });
+      root.dataset.timing = timing;
     }
+    if (preview) {
+      root.dataset.previewFrameMs = String(ms);
+      root.dataset.frames = `${root.dataset.frames ?? ''}preview;`;
+    } else {
+      root.dataset.fullFrameMs = String(ms);
+      root.dataset.timingFull = timing;
+      root.dataset.frames = `${root.dataset.frames ?? ''}full;`;
+    }
+    root.dataset.resolution = preview ? 'preview' : 'full';
+    vscode.postMessage({ type: 'firstFrame', id: m.id, ms, preview });
     root.dataset.ready = '1';
   });
 }
@@ -360,6 +445,11 @@ function makeImageLabels(info?: InfoMessage): void {
 function addLabelLayer(m: VolumeMessage, vol: Volume): void {
   if (!image) {
     note(`${m.name} is not shown: the image under it could not be opened.`, m.id);
+    return;
+  }
+  if (image.preview) {
+    // Overlays are posted after the image's file, so this only happens when the file could not be shown.
+    note(`${m.name} is not shown: ${image.name} could not be opened at full resolution.`, m.id);
     return;
   }
   const why = gridMismatch({ dims: vol.dims, affine: vol.affine }, { dims: image.vol.dims, affine: image.vol.affine });
@@ -431,7 +521,8 @@ function centreOnLabels(layer: LabelLayer): void {
 
 function computeStatsLater(layer: LabelLayer): void {
   setTimeout(() => {
-    if (!image) return;
+    // A label map shown from its preview is counted once the file is there (swapInFull).
+    if (!image || (layer.isImage && image.preview)) return;
     layer.stats = labelCounts(layer.data, layer.voxelVolume ?? voxelVolumeMm3(image.vol.affine), image.vol.dims);
     buildLut(layer);
     centreOnLabels(layer);
@@ -522,7 +613,7 @@ function place3d(tile?: Tile): void {
     box3d.style.cssText = geom;
     view3d?.resize();
   } else if (wasHidden) view3d?.resize();
-  if (!view3d && !view3dLoading) view3dLoading = start3d();
+  if (!view3d && !view3dLoading && image?.source) view3dLoading = start3d();
   else view3d?.setCrosshair(crosshair);
 }
 
@@ -533,7 +624,7 @@ function label3d(): Label3D[] {
 }
 
 async function start3d(): Promise<void> {
-  if (!image) return;
+  if (!image?.source) return;
   root.dataset.view3d = 'loading';
   const t0 = performance.now();
   try {
@@ -557,7 +648,7 @@ function sync3d(): void {
   clearTimeout(sync3dTimer);
   // Re-baking niivue's textures is slow without a GPU: once per burst of changes.
   sync3dTimer = setTimeout(() => {
-    void view3d?.syncLabels(label3d(), image!.source);
+    if (image?.source) void view3d?.syncLabels(label3d(), image.source);
     view3d?.setWindow(style.lo, style.hi);
   }, 250);
 }
@@ -856,15 +947,13 @@ function showHover(x: number, y: number): void {
     return;
   }
   const w = image.renderer.pick(tile, crosshair, radiological, x, y);
-  const vox = nearestVoxel(image.grid, w);
-  if (!vox) {
+  const { vox, idx } = voxelAt(w);
+  if (!vox || idx < 0) {
     hoverLine.textContent = 'Pointer: outside the image';
     return;
   }
-  const [nx, ny] = image.vol.dims;
-  const idx = vox[0] + vox[1] * nx + vox[2] * nx * ny;
   const v = image.vol;
-  const parts = [`Pointer: ${vox.join(', ')}`, fmtValue(v.data[idx] * v.slope + v.inter)];
+  const parts = [`Pointer: ${vox.join(', ')}`, fmtValue(v.data[idx] * v.slope + v.inter, image.preview)];
   for (const l of layers) {
     const val = l.data[idx];
     if (val && !l.isImage) parts.push(`${labelName(l, val)} (${val})`);
@@ -1046,7 +1135,7 @@ outlineCheck.addEventListener('change', () => {
 // ---------- readout ----------
 function gotoVoxel(vox: number[]): void {
   if (!image) return;
-  crosshair = applyAffine(image.vol.affine, vox);
+  crosshair = applyAffine(image.fileGrid.affine, vox);
   crosshairMoved();
   drawNow();
 }
@@ -1058,21 +1147,32 @@ gotoInput.addEventListener('keydown', (e) => {
   if (v.length === 3 && v.every(Number.isFinite)) gotoVoxel(v);
 });
 
-function fmtValue(x: number): string {
-  if (Number.isInteger(x)) return String(x);
-  return String(Math.round(x * 1000) / 1000);
+/** A value for the readout; from a preview it is the nearest sampled voxel's, so it says so. */
+function fmtValue(x: number, preview = false): string {
+  const s = Number.isInteger(x) ? String(x) : String(Math.round(x * 1000) / 1000);
+  return preview ? `≈ ${s} (preview)` : s;
+}
+
+/**
+ * The file voxel nearest to a world point (what the readout names) and the index of the drawn sample
+ * there (where the drawn volume and the label layers are read): the same voxel unless a preview is shown.
+ */
+function voxelAt(w: number[]): { vox?: [number, number, number]; idx: number } {
+  if (!image) return { idx: -1 };
+  const vox = nearestVoxel(image.fileGrid, w);
+  const drawn = image.preview ? nearestVoxel(image.grid, w) : vox;
+  const [nx, ny] = image.vol.dims;
+  return { vox, idx: vox && drawn ? drawn[0] + drawn[1] * nx + drawn[2] * nx * ny : -1 };
 }
 
 function updateReadout(): void {
   if (!image) return;
-  const vox = nearestVoxel(image.grid, crosshair);
-  const [nx, ny] = image.vol.dims;
-  const idx = vox ? vox[0] + vox[1] * nx + vox[2] * nx * ny : -1;
+  const { vox, idx } = voxelAt(crosshair);
   const v = image.vol;
   const value = idx >= 0 ? v.data[idx] * v.slope + v.inter : undefined;
   readoutVox.textContent = vox ? vox.join(', ') : 'outside';
   readoutMm.textContent = crosshair.map((x) => x.toFixed(1)).join(', ');
-  readoutVal.textContent = value !== undefined ? fmtValue(value) : '—';
+  readoutVal.textContent = value !== undefined ? fmtValue(value, image.preview) : '—';
   root.dataset.vox = vox?.join(',') ?? '';
   root.dataset.value = value !== undefined ? String(value) : '';
   clear(readoutLabels);
@@ -1088,13 +1188,19 @@ function showInfo(): void {
   const v = image.vol;
   const rows: [string, string][] = [
     ['File', image.name],
-    ['Size', v.dims.join(' × ') + (v.frames > 1 ? ` (${v.frames} volumes; showing the first)` : '')],
+    ['Size', image.fileGrid.dims.join(' × ') + (v.frames > 1 ? ` (${v.frames} volumes; showing the first)` : '')],
     ['Spacing (mm)', v.pixdim.map((x) => Math.round(x * 1000) / 1000).join(' × ')],
     ['Data type', v.datatype],
     ['Oblique', obliqueDegrees(image.grid) > 0.1 ? `${obliqueDegrees(image.grid).toFixed(1)}° (resampled to world axes)` : 'no'],
   ];
+  if (v.preview) {
+    rows.push(['Showing', `preview ${v.dims.join(' × ')} (every ${v.preview.factors.join(' × ')} voxels); the full image is loading`]);
+  }
   clear(infoSection);
-  infoSection.append(h('h3', {}, 'Image'), ...rows.map(([k, val]) => h('div', { class: 'kv' }, h('span', {}, k), h('span', {}, val))));
+  infoSection.append(
+    h('h3', {}, 'Image'),
+    ...rows.map(([k, val]) => h('div', { class: k === 'Showing' ? 'kv preview' : 'kv', id: k === 'Showing' ? 'info-preview' : undefined }, h('span', {}, k), h('span', {}, val))),
+  );
 }
 
 /** Largest angle between a voxel axis and its nearest world axis. */
@@ -1115,6 +1221,9 @@ window.addEventListener('message', (e: MessageEvent<HostToViewer>) => {
   switch (m.type) {
     case 'volume':
       onVolume(m);
+      break;
+    case 'preview':
+      onPreview(m);
       break;
     case 'info':
       serial(async () => onInfo(m));
@@ -1138,6 +1247,16 @@ window.addEventListener('securitypolicyviolation', (e) => {
   root.dataset.cspViolations = String(Number(root.dataset.cspViolations ?? 0) + 1);
 });
 
-installBench({ canvas, moveSlice, drawNow, setCrosshairVisible: (v) => (showCrosshair = v), layers, setLabelHidden, setView: (v) => setView(v as ViewMode), gotoVoxel });
+installBench({
+  canvas,
+  moveSlice,
+  drawNow,
+  setCrosshairVisible: (v) => (showCrosshair = v),
+  layers,
+  setLabelHidden,
+  setView: (v) => setView(v as ViewMode),
+  gotoVoxel,
+  transforms: () => Object.fromEntries(image?.renderer.transforms ?? []),
+});
 setView(viewMode, false);
 vscode.postMessage({ type: 'ready' });

@@ -25,6 +25,78 @@ export interface Volume {
   /** Raw min/max of the first frame. */
   min: number;
   max: number;
+  /** Set for the backend's subsampled preview: the file's own grid, and the sampling step per axis. */
+  preview?: { fileDims: [number, number, number]; fileAffine: Mat4; factors: [number, number, number] };
+}
+
+const TYPE_BY_NAME: Record<string, new (b: ArrayBuffer, o: number, n: number) => VoxelArray> = {
+  uint8: Uint8Array,
+  int8: Int8Array,
+  int16: Int16Array,
+  uint16: Uint16Array,
+  int32: Int32Array,
+  uint32: Uint32Array,
+  float32: Float32Array,
+  float64: Float64Array,
+};
+
+function minMax(data: VoxelArray): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+/** NIfTI's scaling rule: scl_slope 0 (or not finite) means the stored values are the values. */
+function scaling(sclSlope: number, sclInter: number): { slope: number; inter: number } {
+  return {
+    slope: Number.isFinite(sclSlope) && sclSlope !== 0 ? sclSlope : 1,
+    inter: Number.isFinite(sclInter) && sclSlope !== 0 ? sclInter : 0,
+  };
+}
+
+export interface PreviewData {
+  name: string;
+  dims: [number, number, number];
+  affine: Mat4;
+  fileDims: [number, number, number];
+  fileAffine: Mat4;
+  factors: [number, number, number];
+  datatype: string;
+  bytes: ArrayBuffer;
+  sclSlope: number;
+  sclInter: number;
+  intentCode: number;
+  frames: number;
+  pixdim: [number, number, number];
+}
+
+/** The backend's preview (raw little-endian values on a subsampled grid) as a Volume. */
+export function previewVolume(p: PreviewData): Volume {
+  const Ctor = TYPE_BY_NAME[p.datatype];
+  const n = p.dims[0] * p.dims[1] * p.dims[2];
+  if (!Ctor) throw new Error(`${p.name}: the preview has datatype ${p.datatype}, which the viewer cannot display`);
+  const data = new Ctor(p.bytes, 0, n);
+  const [min, max] = minMax(data);
+  return {
+    name: p.name,
+    dims: p.dims,
+    frames: p.frames,
+    data,
+    ...scaling(p.sclSlope, p.sclInter),
+    affine: p.affine,
+    datatype: p.datatype,
+    isInteger: !/float/.test(p.datatype),
+    intentLabel: p.intentCode === 1002,
+    pixdim: [Math.abs(p.pixdim[0] || 1), Math.abs(p.pixdim[1] || 1), Math.abs(p.pixdim[2] || 1)],
+    min,
+    max,
+    preview: { fileDims: p.fileDims, fileAffine: p.fileAffine, factors: p.factors },
+  };
 }
 
 const TYPES: Record<number, [string, new (b: ArrayBuffer, o: number, n: number) => VoxelArray, number]> = {
@@ -129,22 +201,13 @@ export async function decodeVolume(name: string, bytes: ArrayBuffer, paired?: Ar
   if (sformCode > 0) affine = sformRows(raw, hdr.littleEndian, isNifti2);
   else if (qformCode > 0) affine = hdr.affine.map((r) => r.slice(0, 4));
   else affine = [[hdr.pixDims[1] || 1, 0, 0, 0], [0, hdr.pixDims[2] || 1, 0, 0], [0, 0, hdr.pixDims[3] || 1, 0], [0, 0, 0, 1]];
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const slope = Number.isFinite(hdr.scl_slope) && hdr.scl_slope !== 0 ? hdr.scl_slope : 1;
-  const inter = Number.isFinite(hdr.scl_inter) && hdr.scl_slope !== 0 ? hdr.scl_inter : 0;
+  const [min, max] = minMax(data);
   return {
     name,
     dims,
     frames,
     data,
-    slope,
-    inter,
+    ...scaling(hdr.scl_slope, hdr.scl_inter),
     affine,
     datatype,
     isInteger: !/float|complex|rgb/.test(datatype),
