@@ -14,8 +14,8 @@ export function missingTools() {
 }
 
 /** code-server with the packaged extension and `workspace` open, once the extension's commands are there. */
-export async function startWorkbench(workspace, name = 'viewer') {
-  const vscode = await startVsCode({ workspace, vsix: packageVsix(), name, settings: { 'security.workspace.trust.enabled': false } });
+export async function startWorkbench(workspace, name = 'viewer', settings = {}) {
+  const vscode = await startVsCode({ workspace, vsix: packageVsix(), name, settings: { 'security.workspace.trust.enabled': false, ...settings } });
   await waitForExtension(vscode.page);
   return vscode;
 }
