@@ -45,9 +45,10 @@ export interface PreviewMessage {
   fileDims: [number, number, number];
   fileAffine: number[][];
   factors: [number, number, number];
-  /** Stored type of `bytes` (little-endian, file order). */
+  /** Stored type of the values in `bytes` (little-endian, file order; gzip-compressed when `encoding` says so). */
   datatype: string;
   bytes: Uint8Array;
+  encoding?: 'gzip';
   sclSlope: number;
   sclInter: number;
   intentCode: number;

@@ -296,6 +296,7 @@ export class ViewerSession implements vscode.Disposable {
       factors: r.factors,
       datatype: r.datatype,
       bytes: new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength),
+      encoding: r.encoding,
       sclSlope: r.sclSlope ?? 1,
       sclInter: r.sclInter ?? 0,
       intentCode: r.intentCode ?? 0,
@@ -307,7 +308,7 @@ export class ViewerSession implements vscode.Disposable {
       backendMs: r.ms?.total,
     });
     this.env.log.appendLine(
-      `viewer: preview of ${path.basename(uri.fsPath)} ${r.dims.join('x')} (every ${r.factors.join('/')} voxels, ${(buf.byteLength / 1e6).toFixed(1)} MB): backend ${r.ms?.total ?? '?'} ms, posted ${Date.now() - this.openedAt} ms after open`,
+      `viewer: preview of ${path.basename(uri.fsPath)} ${r.dims.join('x')} (every ${r.factors.join('/')} voxels, ${(buf.byteLength / 1e6).toFixed(1)} MB gzip): backend ${r.ms?.total ?? '?'} ms, posted ${Date.now() - this.openedAt} ms after open`,
     );
     await shown;
     clearTimeout(timer);

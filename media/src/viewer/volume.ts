@@ -110,7 +110,7 @@ const TYPES: Record<number, [string, new (b: ArrayBuffer, o: number, n: number) 
   768: ['uint32', Uint32Array, 4],
 };
 
-async function gunzip(buf: ArrayBuffer): Promise<ArrayBuffer> {
+export async function gunzip(buf: ArrayBuffer): Promise<ArrayBuffer> {
   const stream = new Blob([buf]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Response(stream).arrayBuffer();
 }

@@ -3,6 +3,7 @@
  * engine's NIfTI reader, subsamples it and posts one ImagePreviewResult back, then exits.
  */
 import * as os from 'node:os';
+import * as zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ImagePreviewParams, ImagePreviewResult } from '../protocol';
 import { affineVoxelSizes, readNifti, type TypedArray } from '../engine/io';
@@ -23,6 +24,8 @@ async function preview(p: ImagePreviewParams): Promise<ImagePreviewResult> {
   const out = subsample(vol.data as unknown as ArrayLike<number>, plan, vol.data.constructor as ArrayCtor);
   const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
   if (os.endianness() === 'BE') swapTo(bytes, out.BYTES_PER_ELEMENT);
+  // gzip level 1: ~2.5x smaller for CT in ~40 ms, and the webview channel (~10-17 MB/s) is the bottleneck.
+  const packed = zlib.gzipSync(bytes, { level: 1 });
   let frames = 1;
   for (let a = 4; a <= h.dim[0]; a++) frames *= Math.max(1, h.dim[a]);
   return {
@@ -34,7 +37,8 @@ async function preview(p: ImagePreviewParams): Promise<ImagePreviewResult> {
     factors: plan.factors,
     offsets: plan.offsets,
     datatype: h.datatype,
-    data: bytes.toString('base64'),
+    data: packed.toString('base64'),
+    encoding: 'gzip',
     sclSlope: h.sclSlope,
     sclInter: h.sclInter,
     intentCode: h.intentCode,

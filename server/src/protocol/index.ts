@@ -173,8 +173,10 @@ export interface ImagePreviewResult {
   offsets?: [number, number, number];
   /** Stored type of the values (uint8, int8, int16, uint16, int32, uint32, float32, float64), unscaled. */
   datatype?: string;
-  /** The values, file order (i fastest), little-endian, base64. */
+  /** The values, file order (i fastest), little-endian, gzip-compressed, base64. */
   data?: string;
+  /** How `data` is compressed before base64 (only 'gzip' so far). */
+  encoding?: 'gzip';
   /** scl_slope / scl_inter as stored (the viewer applies NIfTI's rules: slope 0 means unscaled). */
   sclSlope?: number;
   sclInter?: number;

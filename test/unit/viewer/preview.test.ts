@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { test } from 'node:test';
 import { applyAffine } from '../../../client/src/viewer/affine';
 import { displayGrid, nearestVoxel } from '../../../client/src/viewer/displayGrid';
@@ -100,7 +101,8 @@ test('backend preview of real files (worker thread): values and world positions 
     close(r.fileAffine!.flat(), ref.affine.flat(), 1e-6, `${rel} file affine`);
     assert.ok(r.factors!.some((f) => f > 1), `${rel} is subsampled`);
     const Ctor = { uint8: Uint8Array, int16: Int16Array }[r.datatype as 'uint8' | 'int16'];
-    const buf = Buffer.from(r.data!, 'base64');
+    assert.equal(r.encoding, 'gzip');
+    const buf = zlib.gunzipSync(Buffer.from(r.data!, 'base64'));
     const out = new Ctor(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     assert.ok(out.byteLength <= maxBytes, `${rel}: ${out.byteLength} bytes`);
     const plan = { dims: r.fileDims!, factors: r.factors!, offsets: r.offsets!, out: r.dims! };
