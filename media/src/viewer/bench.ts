@@ -15,6 +15,8 @@ export interface BenchDeps {
   gotoVoxel(vox: number[]): void;
   /** Zoom and pan per 2D view. */
   transforms(): Record<string, { zoom: number; panX: number; panY: number }>;
+  /** Lets a full volume held back by window.__nnsegHoldFull through. */
+  releaseFull(): void;
 }
 
 function summary(xs: number[]): { median: number; p95: number; max: number; n: number } {
@@ -109,6 +111,7 @@ export function installBench(d: BenchDeps): void {
     },
     setView: d.setView,
     gotoVoxel: d.gotoVoxel,
+    releaseFull: d.releaseFull,
     transforms: () => JSON.parse(JSON.stringify(d.transforms())) as ReturnType<BenchDeps['transforms']>,
     layers: () => d.layers.map((l) => ({ id: l.id, title: l.title, kind: l.kind, hidden: [...l.hidden], stats: l.stats, comparison: l.comparison })),
   };

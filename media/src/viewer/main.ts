@@ -17,7 +17,7 @@ import { ImageStyle, LabelStyle, SliceRenderer, Tile } from './render2d';
 import type { Niivue3D } from '../viewer3d/main';
 import type { Label3D, Source3D, View3D } from './view3d';
 import './viewer.css';
-import { Volume, decodeVolume, previewVolume } from './volume';
+import { Volume, decodeVolume, gunzip, previewVolume } from './volume';
 
 /** When this page's document started and when its script ran (epoch ms): the webview's start, split. */
 const boot = { documentAt: performance.timeOrigin, scriptAt: performance.timeOrigin + performance.now() };
@@ -254,8 +254,22 @@ function labelValues(vol: Volume): Uint8Array | Uint16Array {
   return out;
 }
 
+/**
+ * Tests hold the full volume of a previewed image back (window.__nnsegHoldFull, set before this script
+ * runs; __nnseg.releaseFull() lets it through) to act on the preview for as long as they need.
+ */
+let releaseFull: (() => void) | undefined;
+const fullHeld = (window as unknown as { __nnsegHoldFull?: boolean }).__nnsegHoldFull ? new Promise<void>((r) => (releaseFull = r)) : undefined;
+
+/** Which of the image's messages came in, in order, and when the file's bytes did (ms after open). */
+function received(what: 'preview' | 'full', m: { openedAt: number }, at: number): void {
+  root.dataset.received = `${root.dataset.received ?? ''}${what};`;
+  root.dataset[what === 'full' ? 'fullReceivedMs' : 'previewReceivedMs'] = String(at - m.openedAt);
+}
+
 function onVolume(m: VolumeMessage): void {
   const receivedAt = Date.now();
+  if (m.role === 'image') received('full', m, receivedAt);
   if (m.role === 'image') source.image = m.id;
   else if (!m.compareRole && !source.overlays.includes(m.id)) source.overlays.push(m.id);
   const paired = m.paired ? toArrayBuffer(m.paired) : undefined;
@@ -278,6 +292,7 @@ function onVolume(m: VolumeMessage): void {
       return;
     }
     const decodedAt = Date.now();
+    if (m.role === 'image' && image?.preview && fullHeld) await fullHeld;
     if (m.role === 'image') showImage(m, vol, receivedAt, decodedAt);
     else addLabelLayer(m, vol);
     saveState();
@@ -287,13 +302,15 @@ function onVolume(m: VolumeMessage): void {
 /** The backend's preview of a large image: drawn at once, replaced by the file when it arrives. */
 function onPreview(m: PreviewMessage): void {
   const receivedAt = Date.now();
+  received('preview', m, receivedAt);
   source.image = m.id;
   serial(async () => {
     let ok = false;
     try {
       // Never over the file itself (the host posts the preview first, but be sure).
       if (!image) {
-        const vol = previewVolume({ ...m, bytes: toArrayBuffer(m.bytes) });
+        const bytes = m.encoding === 'gzip' ? await gunzip(toArrayBuffer(m.bytes)) : toArrayBuffer(m.bytes);
+        const vol = previewVolume({ ...m, bytes });
         showImage(m, vol, receivedAt, Date.now());
         ok = true;
       }
@@ -1257,6 +1274,7 @@ installBench({
   setView: (v) => setView(v as ViewMode),
   gotoVoxel,
   transforms: () => Object.fromEntries(image?.renderer.transforms ?? []),
+  releaseFull: () => releaseFull?.(),
 });
 setView(viewMode, false);
 vscode.postMessage({ type: 'ready' });
