@@ -82,7 +82,10 @@ async function gotoVoxel(f, ijk) {
 }
 
 let failed = false;
-const wb = await startWorkbench(ws);
+// NNSEG_E2E_VIEWER_PREVIEW_MB=0 sends every file through the backend's preview first (the corpus files
+// are all under the default 16 MB threshold): the same assertions then hold after the swap.
+const previewMb = process.env.NNSEG_E2E_VIEWER_PREVIEW_MB;
+const wb = await startWorkbench(ws, 'viewer', previewMb === undefined ? {} : { 'nnseg.viewer.previewThresholdMB': Number(previewMb) });
 const { page } = wb;
 const steps = [];
 async function step(name, fn) {
@@ -111,6 +114,7 @@ try {
     const d = await viewerData(f);
     assert.equal(d.error, undefined, `viewer error: ${d.error}`);
     assert.equal(d.cspViolations, undefined, 'no Content-Security-Policy violations');
+    assert.equal(d.frames, previewMb === '0' ? 'preview;full;' : 'full;', 'drawn from the preview first only when asked to');
 
     const shot = await snapshot(f);
     assert.ok(shot.std > 10, `canvas is not blank (grey-level std ${shot.std.toFixed(1)})`);
