@@ -55,7 +55,8 @@ export class ViewerSession implements vscode.Disposable {
   /** File reads start at once, while the webview is still loading. */
   private readonly reads = new Map<string, Promise<{ bytes: Uint8Array; paired?: Uint8Array; readMs: number }>>();
   private readonly inspections = new Map<string, Promise<InspectImageResult>>();
-  private preview?: { id: string; result: Promise<ImagePreviewResult | undefined>; cancel: vscode.CancellationTokenSource; requestedAt: number };
+  /** The preview request of the image; its result is null when none was asked for (a small file) or it failed. */
+  private preview?: { id: string; result: Promise<ImagePreviewResult | null>; cancel: vscode.CancellationTokenSource };
   private readonly previewShown = new Map<string, () => void>();
 
   constructor(
@@ -248,35 +249,34 @@ export class ViewerSession implements vscode.Disposable {
     const threshold = vscode.workspace.getConfiguration('nnseg.viewer').get<number>('previewThresholdMB', DEFAULT_PREVIEW_THRESHOLD_MB);
     if (!(threshold >= 0)) return;
     const cancel = new vscode.CancellationTokenSource();
-    const requestedAt = Date.now();
     const pairedName = pairedImageName(path.posix.basename(uri.path));
     const size = async (u: vscode.Uri) => (await vscode.workspace.fs.stat(u)).size;
     const result = (async () => {
       const bytes = (await size(uri)) + (pairedName ? await size(vscode.Uri.joinPath(uri, '..', pairedName)) : 0);
-      if (bytes < threshold * 1e6 || cancel.token.isCancellationRequested) return undefined;
+      if (bytes < threshold * 1e6 || cancel.token.isCancellationRequested) return null;
       return ask.call(this.env.backend, uri.fsPath, PREVIEW_BYTES, cancel.token);
     })().catch((e: unknown) => {
       // No backend or a failed read: the full file comes as it always does.
       this.env.log.appendLine(`viewer: no preview for ${path.basename(uri.fsPath)}: ${e instanceof Error ? e.message : String(e)}`);
-      return undefined;
+      return null;
     });
-    this.preview = { id: uri.toString(), result, cancel, requestedAt };
+    this.preview = { id: uri.toString(), result, cancel };
   }
 
   /** Posts the preview if it comes in time, and waits (briefly) until the webview has drawn it. */
   private async sendPreview(uri: vscode.Uri): Promise<void> {
     const p = this.preview;
     if (!p || p.id !== uri.toString()) return;
-    this.preview = undefined;
     let timer: NodeJS.Timeout | undefined;
     const wait = Math.max(0, PREVIEW_WAIT_MS - (Date.now() - (this.readyAt || Date.now())));
     const r = await Promise.race([p.result, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), wait)))]);
     clearTimeout(timer);
     if (!r?.ok || !r.data || !r.dims || !r.affine || !r.fileDims || !r.fileAffine || !r.factors || !r.datatype) {
+      this.preview = undefined;
       p.cancel.cancel();
       p.cancel.dispose();
       if (r && !r.ok && r.error !== 'cancelled') this.env.log.appendLine(`viewer: no preview for ${path.basename(uri.fsPath)}: ${r.error}`);
-      else if (!r) this.env.log.appendLine(`viewer: ${path.basename(uri.fsPath)}: no preview (below the size threshold, or not ready ${wait} ms after the view was)`);
+      else if (r === undefined) this.env.log.appendLine(`viewer: no preview for ${path.basename(uri.fsPath)}: not ready ${wait} ms after the view was`);
       return;
     }
     p.cancel.dispose();
@@ -313,6 +313,7 @@ export class ViewerSession implements vscode.Disposable {
     await shown;
     clearTimeout(timer);
     this.previewShown.delete(p.id);
+    this.preview = undefined;
   }
 
   private async inspect(uri: vscode.Uri, full = false): Promise<InspectImageResult> {
