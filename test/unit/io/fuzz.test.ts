@@ -10,23 +10,14 @@ import { spawnSync } from 'node:child_process';
 import { corpusFile, haveCorpus, tempDir } from '../../helpers/data';
 import { NiftiError, readNifti, scalingOf, type NiftiVolume } from '../../../server/src/engine/io';
 import { fileBytes, makeNifti, patch } from './synth';
+import { mulberry32 } from '../../../server/src/util/random';
 
 const ITERATIONS = 3000;
 const MAX_BYTES = 16 * 2 ** 20;
 const tmp = tempDir('nnseg-io-fuzz-');
 after(() => tmp.cleanup());
 
-/** mulberry32: small seeded PRNG so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Base { name: string; bytes: Buffer; version: 1 | 2; headerEnd: number }
 

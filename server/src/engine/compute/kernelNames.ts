@@ -29,7 +29,8 @@ export const CONV_NORM_ACT = 'NnsegConvNormAct';
 /**
  * Backward of CONV_NORM_ACT.
  * inputs:  dy [N,D',H',W',Co], x, filter, conv, mean, invStd, gamma, beta
- * attrs:   as the forward
+ * attrs:   as the forward, plus optional inputGrad: false when x needs no gradient (the network's input);
+ *          a kernel may then return zeros for dx without computing it
  * outputs: dx, dfilter, dbias, dgamma, dbeta
  */
 export const CONV_NORM_ACT_GRAD = 'NnsegConvNormActGrad';

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { writeNifti } from '../io';
 import { writeJsonAtomic } from '../../util/atomic';
 import type { DatasetJson } from './datasetJson';
+import { mulberry32 } from '../../util/random';
 
 export interface SyntheticOptions {
   /** The dataset folder to create (its basename is the dataset name, e.g. Dataset900_Synth). */
@@ -49,17 +50,7 @@ export interface SyntheticDataset {
   testIds: string[];
 }
 
-/** mulberry32: a small deterministic generator (not numpy's; only reproducibility matters here). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function gaussian(r: () => number): number {
   const u = Math.max(r(), 1e-12);

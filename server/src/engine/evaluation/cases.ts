@@ -18,14 +18,17 @@ export function caseIdOf(name: string, ending?: string): string | null {
   return null;
 }
 
-/** Case id -> file for the NIfTI files of a folder (hidden files and summary.json ignored). */
-export function listCaseFiles(dir: string, ending?: string): Map<string, string> {
-  let names: string[];
+function readFolder(dir: string): string[] {
   try {
-    names = fs.readdirSync(dir);
+    return fs.readdirSync(dir);
   } catch (e) {
     throw new FolderError(dir, `cannot be read as a folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
+}
+
+/** Case id -> file for the NIfTI files of a folder (hidden files and summary.json ignored). */
+export function listCaseFiles(dir: string, ending?: string): Map<string, string> {
+  const names = readFolder(dir);
   const out = new Map<string, string>();
   for (const n of names.sort()) {
     if (n.startsWith('.')) continue;
@@ -37,12 +40,7 @@ export function listCaseFiles(dir: string, ending?: string): Map<string, string>
 
 /** Case id -> folder for TotalSegmentator's default output (one folder per case). */
 export function listCaseFolders(dir: string): Map<string, string> {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (e) {
-    throw new FolderError(dir, `cannot be read as a folder (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  const names = readFolder(dir);
   const out = new Map<string, string>();
   for (const n of names.sort()) {
     if (n.startsWith('.')) continue;

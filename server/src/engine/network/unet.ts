@@ -119,7 +119,9 @@ export class UNet {
   forward(x: Tensor, opts: { training?: boolean; deepSupervision?: boolean } = {}): Tensor[] {
     const training = opts.training ?? true;
     const ds = opts.deepSupervision ?? this.config.deepSupervision;
-    const run = (h: Tensor, b: Block) => convNormAct(h, b.w, b.b, b.g, b.be, { strides: b.strides, pads: b.pads, eps: this.config.eps, slope: this.config.slope }, training);
+    // The image itself needs no gradient (PyTorch skips it too): the first block may skip that backward.
+    const run = (h: Tensor, b: Block) =>
+      convNormAct(h, b.w, b.b, b.g, b.be, { strides: b.strides, pads: b.pads, eps: this.config.eps, slope: this.config.slope, inputGrad: h !== x }, training);
     const skips: Tensor[] = [];
     let h = x;
     for (const stage of this.encoder) {

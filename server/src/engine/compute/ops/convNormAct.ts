@@ -12,6 +12,8 @@ export interface ConvNormActOptions {
   pads?: number[];
   eps?: number;
   slope?: number;
+  /** false: the caller needs no gradient for x (the network's input image); kernels may skip computing it and return zeros. */
+  inputGrad?: boolean;
 }
 
 /**
@@ -29,7 +31,7 @@ export function convNormAct(x: Tensor, filter: Tensor, bias: Tensor, gamma: Tens
       return tf.squeeze(y, [1]);
     });
   }
-  const attrs = { strides: opts.strides, pads: opts.pads, eps: opts.eps ?? 1e-5, slope: opts.slope ?? 0.01 };
+  const attrs = { strides: opts.strides, pads: opts.pads, eps: opts.eps ?? 1e-5, slope: opts.slope ?? 0.01, ...(opts.inputGrad === false ? { inputGrad: false } : {}) };
   const kernel = useKernels(CONV_NORM_ACT, CONV_NORM_ACT_GRAD) &&
     (tf.getBackend() !== 'wasm' || unsupported(blockGeom(x.shape, filter.shape, attrs)) === null);
   if (!kernel) return composite(x, filter, bias, gamma, beta, attrs);
