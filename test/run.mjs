@@ -60,7 +60,7 @@ function runScriptSuite(name, script) {
 const want = (s) => only.length === 0 || only.includes(s);
 const filter = (files) => {
   const f = only.filter((o) => !['unit', 'lsp', 'integration', 'e2e'].includes(o));
-  return f.length ? files.filter((x) => f.some((o) => x.includes(o))) : files;
+  return f.length ? files.filter((x) => f.some((o) => path.relative(root, x).includes(o))) : files;
 };
 if (want('unit') || only.some((o) => !['lsp', 'integration', 'e2e'].includes(o)))
   runNodeTests('unit', filter(findTests(path.join(root, 'out', 'test', 'unit'))));
