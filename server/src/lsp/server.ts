@@ -20,6 +20,7 @@ import {
   DidChangeSettingsNotification,
   InspectImageRequest,
   JobEventNotification,
+  LANGUAGE_ID,
   ListJobsRequest,
   ServerInfoRequest,
   StartJobRequest,
@@ -36,13 +37,29 @@ import { IntegrityCache } from './integrity';
 import { version } from '../util/version';
 import { errorMessage } from '../util/errors';
 
-/** Configs are recognised by file name, whatever languageId the client sends (json, jsonc, ours). */
-export function isConfigUri(uri: string): boolean {
-  return decodeURIComponent(uri).toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
+/**
+ * Configs are recognised by file name, whatever languageId the client sends (json, jsonc, ours); an
+ * unsaved (untitled) document counts when the editor gave it our language.
+ */
+export function isConfigDocument(doc: { uri: string; languageId: string }): boolean {
+  if (doc.languageId === LANGUAGE_ID) return true;
+  let name = doc.uri;
+  try {
+    name = decodeURIComponent(doc.uri);
+  } catch {
+    // A malformed %-escape is the client's problem, not a reason to stop serving: match the raw URI.
+  }
+  return name.toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
 }
 
+/** A file URI's path; a URI Node cannot decode (bad %-escape, a host) is taken as written, not thrown. */
 function uriToPath(uri: string): string {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+  if (!uri.startsWith('file:')) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return uri.replace(/^file:\/\/[^/]*/, '');
+  }
 }
 
 export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -63,7 +80,12 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let queue: JobQueue | undefined;
   const progress = new Map<string, WorkDoneProgressServerReporter>();
 
-  const pathContext = (uri: string) => ({ configFile: uriToPath(uri), workspaceFolders, settings });
+  // An unsaved document has no folder of its own: its relative paths resolve against the workspace.
+  const pathContext = (uri: string) => ({
+    configFile: uri.startsWith('file:') ? uriToPath(uri) : path.join(workspaceFolders[0] ?? process.cwd(), 'untitled.nnseg.json'),
+    workspaceFolders,
+    settings,
+  });
 
   connection.onInitialize((params: InitializeParams) => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitOptions>;
@@ -86,7 +108,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   // Diagnostics are published per document version; a newer edit makes an older result moot.
   async function validate(doc: TextDocument): Promise<void> {
-    if (!isConfigUri(doc.uri)) return;
+    if (!isConfigDocument(doc)) return;
     const v = doc.version;
     try {
       const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
@@ -107,19 +129,19 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onCompletion(async (p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return null;
+    if (!doc || !isConfigDocument(doc)) return null;
     return service.complete(doc, p.position);
   });
 
   connection.onHover((p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return null;
+    if (!doc || !isConfigDocument(doc)) return null;
     return service.hover(doc, p.position);
   });
 
   connection.onCodeAction((p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return [];
+    if (!doc || !isConfigDocument(doc)) return [];
     return service.codeActions(doc, p.context.diagnostics);
   });
 
