@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { DidOpenTextDocumentNotification } from 'vscode-languageserver-protocol/node';
+import { DidOpenTextDocumentNotification, WorkDoneProgressCreateRequest } from 'vscode-languageserver-protocol/node';
 import { LspTestClient } from '../helpers/lspClient';
 import { tempDir } from '../helpers/data';
-import { ServerInfoRequest } from '../../server/src/protocol';
+import { JobEventNotification, ServerInfoRequest, StartJobRequest, type JobEvent } from '../../server/src/protocol';
 
 let ws: { dir: string; cleanup(): void };
 
@@ -48,6 +48,57 @@ test('an unsaved document in our language gets diagnostics', async () => {
     const d = await orCrash(client, published);
     assert.equal(d.diagnostics.length, 1);
     assert.match(String(d.diagnostics[0].message), /string/i);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a client that refuses to create a progress bar still gets its job run, and the server lives on', async () => {
+  const client = new LspTestClient({ NNSEG_STORAGE: path.join(ws.dir, '.storage3') });
+  const events: JobEvent[] = [];
+  try {
+    client.conn.onRequest(WorkDoneProgressCreateRequest.type, () => {
+      throw new Error('no progress here');
+    });
+    let done!: () => void;
+    const finished = new Promise<void>((r) => (done = r));
+    client.conn.onNotification(JobEventNotification, (e) => {
+      events.push(e);
+      if (e.type === 'state' && e.job.state === 'succeeded') done();
+    });
+    await client.initialize(ws.dir, {}, true);
+    await client.conn.sendRequest(StartJobRequest, { kind: 'selftest', params: { seconds: 0.2 } });
+    await orCrash(client, finished);
+    assert.equal((await client.conn.sendRequest(ServerInfoRequest)).jobsAllowed, true);
+    assert.ok(events.some((e) => e.type === 'progress'));
+  } finally {
+    await client.close();
+  }
+});
+
+test('a job that ends before its progress bar exists still ends the progress bar', async () => {
+  const client = new LspTestClient({ NNSEG_STORAGE: path.join(ws.dir, '.storage4') });
+  const values: { token: unknown; kind: string }[] = [];
+  try {
+    // The client answers progress creation only after the job is over.
+    let release!: () => void;
+    const jobOver = new Promise<void>((r) => (release = r));
+    client.conn.onRequest(WorkDoneProgressCreateRequest.type, async () => {
+      await jobOver;
+    });
+    client.conn.onNotification('$/progress', (p: { token: unknown; value: { kind: string } }) => void values.push({ token: p.token, kind: p.value.kind }));
+    client.conn.onNotification(JobEventNotification, (e) => {
+      if (e.type === 'state' && e.job.state === 'succeeded') release();
+    });
+    await client.initialize(ws.dir, {}, true);
+    await client.conn.sendRequest(StartJobRequest, { kind: 'selftest', params: { seconds: 0.1 } });
+    await orCrash(client, jobOver);
+    await orCrash(client, new Promise((r) => setTimeout(r, 300)));
+    assert.deepEqual(
+      values.map((v) => v.kind),
+      ['begin', 'end'],
+    );
+    assert.equal(values[0].token, values[1].token);
   } finally {
     await client.close();
   }

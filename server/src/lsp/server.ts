@@ -78,7 +78,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let storageDir = defaultStorageDir();
   let canShowProgress = false;
   let queue: JobQueue | undefined;
-  const progress = new Map<string, WorkDoneProgressServerReporter>();
+  const progress = new Map<string, Promise<WorkDoneProgressServerReporter | undefined>>();
 
   // An unsaved document has no folder of its own: its relative paths resolve against the workspace.
   const pathContext = (uri: string) => ({
@@ -156,10 +156,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       queue = new JobQueue({ storageDir });
       queue.onEvent((e) => {
         void connection.sendNotification(JobEventNotification, e);
-        if (e.type === 'state') void reportProgress(e.job);
+        if (e.type === 'state') reportProgress(e.job);
         else if (e.type === 'progress') {
-          const percentage = e.fraction === undefined ? undefined : Math.round(e.fraction * 100);
-          progress.get(e.jobId)?.report(percentage ?? 0, e.message ?? '');
+          const percentage = e.fraction === undefined ? 0 : Math.round(e.fraction * 100);
+          void progress.get(e.jobId)?.then((reporter) => reporter?.report(percentage, e.message ?? ''));
         }
       });
     }
@@ -167,16 +167,27 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   }
 
   // LSP work-done progress: the editor shows it (with a cancel button) without knowing nnSeg's events.
-  async function reportProgress(job: JobInfo): Promise<void> {
+  // Creating it is a round trip: the job may end, or the client refuse, before the reporter exists, so
+  // every later step chains on the creation (in order: begin, reports, done).
+  function reportProgress(job: JobInfo): void {
     if (!canShowProgress) return;
     if (job.state === 'running' && !progress.has(job.id)) {
-      const reporter = await connection.window.createWorkDoneProgress();
-      progress.set(job.id, reporter);
-      reporter.begin(`nnSeg: ${job.title}`, 0, 'starting', true);
-      reporter.token.onCancellationRequested(() => getQueue().cancel(job.id));
+      const created = connection.window.createWorkDoneProgress().then(
+        (reporter) => {
+          reporter.begin(`nnSeg: ${job.title}`, 0, 'starting', true);
+          reporter.token.onCancellationRequested(() => getQueue().cancel(job.id));
+          return reporter;
+        },
+        (err) => {
+          connection.console.warn(`nnseg: the client refused a progress bar for ${job.title}: ${errorMessage(err)}`);
+          return undefined;
+        },
+      );
+      progress.set(job.id, created);
     } else if (job.state !== 'running' && job.state !== 'queued') {
-      progress.get(job.id)?.done();
+      const created = progress.get(job.id);
       progress.delete(job.id);
+      void created?.then((reporter) => reporter?.done());
     }
   }
 
