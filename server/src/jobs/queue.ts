@@ -2,8 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import type { JobEvent, JobInfo, JobKind, LogLevel, NnsegSettings } from '../protocol';
 import { writeFileAtomicSync } from '../util/atomic';
+import { NnsegError } from '../util/errors';
 import { jobKinds, type JobSpec } from './kinds';
 import type { ChildMessage, ParentMessage } from './ipc';
 
@@ -48,8 +50,9 @@ export class JobQueue {
   private readonly jobs: JobInfo[] = [];
   private readonly specs = new Map<string, JobSpec>();
   private readonly listeners = new Set<Listener>();
-  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; settled: boolean };
+  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; settled: boolean; lastError?: string };
   private readonly stateFile: string;
+  private disposed = false;
 
   constructor(private readonly opts: QueueOptions) {
     fs.mkdirSync(opts.storageDir, { recursive: true });
@@ -71,6 +74,7 @@ export class JobQueue {
   }
 
   enqueue(req: EnqueueRequest): JobInfo {
+    if (this.disposed) throw new NnsegError('The nnSeg job queue is shut down: the backend is stopping.');
     const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${req.kind}-${randomUUID().slice(0, 8)}`;
     const jobDir = path.join(this.opts.storageDir, 'jobs', id);
     fs.mkdirSync(jobDir, { recursive: true });
@@ -120,14 +124,17 @@ export class JobQueue {
     return true;
   }
 
-  /** Stops everything (server shutdown). */
+  /** Stops everything (server shutdown): the last events say so, and none follows. */
   dispose(): void {
+    if (this.disposed) return;
     for (const j of this.jobs) if (j.state === 'queued') this.finish(j, 'cancelled', { message: 'The backend shut down.' });
     if (this.running) {
       const job = this.get(this.running.id);
       this.running.child.kill('SIGKILL');
       if (job) this.finish(job, 'cancelled', { message: 'The backend shut down.' });
     }
+    this.disposed = true;
+    this.listeners.clear();
   }
 
   private pump(): void {
@@ -141,19 +148,26 @@ export class JobQueue {
       execArgv: this.opts.execArgv ?? [],
       env: jobEnv(next.id, spec),
     });
-    this.running = { id: next.id, child, cancelled: false, settled: false };
+    const run: NonNullable<JobQueue['running']> = { id: next.id, child, cancelled: false, settled: false };
+    this.running = run;
     next.state = 'running';
     next.startedAt = new Date().toISOString();
     this.changed(next);
     this.log(next, 'info', `Started ${next.title}${spec.configFile ? ` for ${spec.configFile}` : ''} (process ${child.pid}).`);
-    const lines = (level: LogLevel) => (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.log(next, level, line);
-    };
-    child.stdout?.on('data', lines('info'));
-    child.stderr?.on('data', lines('warn'));
+    // Whole lines (a write may arrive in pieces); the last stderr line may explain a process that dies.
+    const lines = (stream: NodeJS.ReadableStream | null, level: LogLevel) =>
+      stream &&
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (!line.trim()) return;
+        if (level === 'warn') run.lastError = line.trim();
+        this.log(next, level, line);
+      });
+    lines(child.stdout, 'info');
+    lines(child.stderr, 'warn');
     child.on('message', (m: ChildMessage) => this.onChildMessage(next, m));
     child.on('error', (err) => this.log(next, 'error', `Job process error: ${err.message}`));
-    child.on('exit', (code, signal) => this.onExit(next, code, signal));
+    // 'close', not 'exit': it comes after the process's last message and output have been read.
+    child.on('close', (code, signal) => this.onExit(next, code, signal));
     this.sendTo(child, { type: 'start', spec });
   }
 
@@ -201,10 +215,13 @@ export class JobQueue {
       if (r.cancelled) this.finish(job, 'cancelled', { message: 'Cancelled (the job process was stopped).' });
       else {
         const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}` : `exited with code ${code}`;
-        this.finish(job, 'failed', { error: `The job process ${how} before the job finished.` });
+        // A process that ends itself (exit code, V8's abort on a full heap) says why on stderr; one
+        // killed from outside does not, and its last line would only mislead.
+        const said = r.lastError && signal !== 'SIGKILL' && signal !== 'SIGTERM' ? `; the last line it wrote to stderr: ${r.lastError}` : '.';
+        this.finish(job, 'failed', { error: `The job process ${how} before the job finished${said}` });
       }
     }
-    this.pump();
+    if (!this.disposed) this.pump();
   }
 
   private finish(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
