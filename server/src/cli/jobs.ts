@@ -35,7 +35,7 @@ const command: CliCommand = {
     const storageDir = defaultStorageDir(io.env);
     const json = flag(args, 'json');
     if (verb === 'list') {
-      const jobs = new JobQueue({ storageDir }).list();
+      const jobs = JobQueue.readSaved(storageDir);
       if (json) printJson(io, { jobs });
       else for (const j of jobs) io.out(`${j.id}  ${j.state.padEnd(9)}  ${j.title}${j.error ? `: ${j.error}` : ''}\n`);
       return 0;

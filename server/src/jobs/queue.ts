@@ -267,7 +267,7 @@ export class JobQueue {
 
   private persist(): void {
     try {
-      writeFileAtomicSync(this.stateFile, JSON.stringify({ jobs: this.jobs }, null, 2));
+      writeFileAtomicSync(this.stateFile, JSON.stringify({ pid: process.pid, jobs: this.jobs }, null, 2));
     } catch {
       // Job state is a convenience; failing to save it must not fail the job.
     }
@@ -275,20 +275,53 @@ export class JobQueue {
 
   /** A job that was queued or running when the previous backend died is reported as failed, with why. */
   private restore(): void {
-    let saved: { jobs?: JobInfo[] };
-    try {
-      saved = JSON.parse(fs.readFileSync(this.stateFile, 'utf8'));
-    } catch {
-      return;
-    }
-    for (const j of saved.jobs ?? []) {
-      if (j.state === 'queued' || j.state === 'running') {
-        j.state = 'failed';
-        j.error = j.startedAt ? 'The nnSeg backend stopped while this job was running (it crashed or was killed).' : 'The nnSeg backend stopped before this job started.';
-        j.endedAt = new Date().toISOString();
-      }
-      this.jobs.push(j);
-    }
+    const saved = readState(this.stateFile);
+    if (!saved) return;
+    for (const j of saved.jobs) this.jobs.push(interrupted(j));
     this.persist();
+  }
+
+  /**
+   * The saved jobs, without touching the file (`nnseg jobs list`): a live backend's jobs as it wrote
+   * them, a dead one's active jobs as interrupted.
+   */
+  static readSaved(storageDir: string): JobInfo[] {
+    const saved = readState(path.join(storageDir, 'jobs.json'));
+    if (!saved) return [];
+    const live = saved.pid !== undefined && saved.pid !== process.pid && isAlive(saved.pid);
+    return live ? saved.jobs : saved.jobs.map(interrupted);
+  }
+}
+
+/** jobs.json as written by persist(); anything else (an older or broken file) is skipped, not thrown. */
+function readState(file: string): { pid?: number; jobs: JobInfo[] } | undefined {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const s = saved as { pid?: unknown; jobs?: unknown } | null;
+  if (!s || typeof s !== 'object' || !Array.isArray(s.jobs)) return undefined;
+  const jobs = s.jobs.filter((j): j is JobInfo => typeof j === 'object' && j !== null && typeof j.id === 'string' && typeof j.state === 'string' && typeof j.title === 'string');
+  return { pid: typeof s.pid === 'number' ? s.pid : undefined, jobs };
+}
+
+function interrupted(j: JobInfo): JobInfo {
+  if (j.state !== 'queued' && j.state !== 'running') return j;
+  return {
+    ...j,
+    state: 'failed',
+    error: j.startedAt ? 'The nnSeg backend stopped while this job was running (it crashed or was killed).' : 'The nnSeg backend stopped before this job started.',
+    endedAt: new Date().toISOString(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../../helpers/data';
 import { JobQueue } from '../../../server/src/jobs/queue';
+import { runCli } from '../../../server/src/main';
 import type { JobEvent, JobInfo } from '../../../server/src/protocol';
 
 const ws = tempDir();
@@ -88,4 +89,32 @@ test('after dispose the job process is gone and no event follows', async () => {
   assert.throws(() => process.kill(pid, 0), /ESRCH/);
   assert.equal(events.length, count, JSON.stringify(events.slice(count)));
   assert.throws(() => queue.enqueue({ kind: 'selftest' }), /shut down/);
+});
+
+test('a broken jobs.json neither stops the queue nor `nnseg jobs list`', async () => {
+  for (const [i, text] of ['null', '[]', '{"jobs": {}}', '{"jobs": [null, 1, {"id": 2}, {"id": "x", "state": "running", "title": "T", "startedAt": "t"}]}', '{"jobs"'].entries()) {
+    const storageDir = path.join(ws.dir, `broken${i}`);
+    fs.mkdirSync(storageDir);
+    fs.writeFileSync(path.join(storageDir, 'jobs.json'), text);
+    let out = '';
+    const code = await runCli(['jobs', 'list', '--json'], { out: (t) => (out += t), err: (t) => (out += t), cwd: ws.dir, env: { ...process.env, NNSEG_STORAGE: storageDir } });
+    assert.equal(code, 0, `${text}: ${out}`);
+    const listed = JSON.parse(out).jobs as JobInfo[];
+    assert.deepEqual(listed.map((j) => [j.id, j.state]), i === 3 ? [['x', 'failed']] : [], text);
+    const queue = new JobQueue({ storageDir });
+    assert.deepEqual(queue.list().map((j) => j.id), i === 3 ? ['x'] : [], text);
+  }
+});
+
+test('`nnseg jobs list` shows a live backend\'s running job as running and leaves its file alone', async () => {
+  const storageDir = path.join(ws.dir, 'live');
+  fs.mkdirSync(storageDir);
+  // The parent of this test process stands in for a live backend.
+  const text = JSON.stringify({ pid: process.ppid, jobs: [{ id: 'j1', kind: 'selftest', title: 'T', state: 'running', queuedAt: 't', startedAt: 't' }] });
+  fs.writeFileSync(path.join(storageDir, 'jobs.json'), text);
+  let out = '';
+  const code = await runCli(['jobs', 'list', '--json'], { out: (t) => (out += t), err: (t) => (out += t), cwd: ws.dir, env: { ...process.env, NNSEG_STORAGE: storageDir } });
+  assert.equal(code, 0, out);
+  assert.equal((JSON.parse(out).jobs as JobInfo[])[0].state, 'running');
+  assert.equal(fs.readFileSync(path.join(storageDir, 'jobs.json'), 'utf8'), text);
 });
