@@ -41,7 +41,7 @@ const command: CliCommand = {
       return 0;
     }
     if (verb !== 'run' || !kind) throw new UsageError(`Usage: ${this.usage}`);
-    if (!(kind in jobKinds)) throw new UsageError(`Unknown job kind '${kind}'; kinds: ${Object.keys(jobKinds).join(', ')}.`);
+    if (!Object.hasOwn(jobKinds, kind)) throw new UsageError(`Unknown job kind '${kind}'; kinds: ${Object.keys(jobKinds).join(', ')}.`);
     const entry = jobKinds[kind as JobKind];
     if (!entry.available) throw new NnsegError(`${entry.title} is not available yet in this version of nnSeg.`);
     const config = str(args, 'config');

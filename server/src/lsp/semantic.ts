@@ -59,7 +59,8 @@ function walk(node: jsonc.Node, schema: SchemaNode | undefined, p: JsonPath, pre
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children ?? [];
       if (!k || !v) continue;
-      walk(v, s.properties[k.value as string], [...p, k.value as string], preset, out);
+      const key = k.value as string;
+      walk(v, Object.hasOwn(s.properties, key) ? s.properties[key] : undefined, [...p, key], preset, out);
     }
   } else if (node.type === 'array' && s.items) {
     (node.children ?? []).forEach((c, i) => walk(c, s.items, [...p, i], preset, out));

@@ -193,7 +193,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onRequest(StartJobRequest, async (p) => {
     if (!trusted) throw new ResponseError(ErrorCodes.InvalidRequest, 'This workspace is not trusted: nnSeg gives language features only and runs no jobs. Trust the workspace to run jobs.');
-    const kind = jobKinds[p.kind];
+    // Own keys only: 'constructor' or 'toString' must not find Object's.
+    const kind = Object.hasOwn(jobKinds, p.kind) ? jobKinds[p.kind] : undefined;
     if (!kind) throw new ResponseError(ErrorCodes.InvalidParams, `Unknown job kind '${p.kind}'.`);
     const configFile = p.configUri ? uriToPath(p.configUri) : undefined;
     if (kind.needsConfig && !configFile) throw new ResponseError(ErrorCodes.InvalidParams, `The '${p.kind}' job needs an experiment config (*.nnseg.json).`);

@@ -71,3 +71,9 @@ test('every knob that has a default also names nnU-Net\'s value', () => {
   assert.deepEqual(missing, []);
   assert.equal(defaultFor(schemaAt(['loss', 'diceWeight'])!, 'baseline'), 1);
 });
+
+test('schema lookups see the schema\'s own keys only, not Object.prototype\'s', () => {
+  assert.equal(schemaAt(['constructor']), undefined);
+  assert.equal(schemaAt(['augmentation', 'toString']), undefined);
+  assert.equal(schemaAt(['loss', 'diceWeight'])?.default, 1.5);
+});
