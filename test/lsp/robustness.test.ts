@@ -1,9 +1,12 @@
 import { test, before, after } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { DidOpenTextDocumentNotification, WorkDoneProgressCreateRequest } from 'vscode-languageserver-protocol/node';
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { DidCloseTextDocumentNotification, DidOpenTextDocumentNotification, PublishDiagnosticsNotification, WorkDoneProgressCreateRequest, type PublishDiagnosticsParams } from 'vscode-languageserver-protocol/node';
 import { LspTestClient } from '../helpers/lspClient';
 import { tempDir } from '../helpers/data';
+import { makeDataset } from '../helpers/workspace';
 import { JobEventNotification, ServerInfoRequest, StartJobRequest, type JobEvent } from '../../server/src/protocol';
 
 let ws: { dir: string; cleanup(): void };
@@ -99,6 +102,33 @@ test('a job that ends before its progress bar exists still ends the progress bar
       ['begin', 'end'],
     );
     assert.equal(values[0].token, values[1].token);
+  } finally {
+    await client.close();
+  }
+});
+
+test('a config closed and reopened while its dataset check runs shows the reopened text\'s diagnostics', async () => {
+  const dir = await makeDataset(ws.dir, 'Dataset003_Slow');
+  // More cases: the background check outlasts the close and reopen below.
+  for (let i = 2; i < 40; i++) {
+    const id = `case_${String(i).padStart(3, '0')}`;
+    fs.copyFileSync(path.join(dir, 'imagesTr', 'case_000_0000.nii.gz'), path.join(dir, 'imagesTr', `${id}_0000.nii.gz`));
+    fs.copyFileSync(path.join(dir, 'labelsTr', 'case_000.nii.gz'), path.join(dir, 'labelsTr', `${id}.nii.gz`));
+  }
+  const client = new LspTestClient({ NNSEG_STORAGE: path.join(ws.dir, '.storage5') });
+  try {
+    await client.initialize(ws.dir);
+    const uri = pathToFileURL(path.join(ws.dir, 'reopen.nnseg.json')).toString();
+    const all: PublishDiagnosticsParams[] = [];
+    client.conn.onNotification(PublishDiagnosticsNotification.type, (p) => void (p.uri === uri && all.push(p)));
+    const open = (text: string) => client.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'jsonc', version: 1, text } });
+    await open('{ "dataset": "Dataset003_Slow", "loss": { "diceWeight": "x" } }');
+    await client.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+    await open('{ "dataset": 1 }');
+    await orCrash(client, new Promise((r) => setTimeout(r, 2000)));
+    const last = all[all.length - 1];
+    assert.equal(last.diagnostics.length, 1, JSON.stringify(all.map((p) => p.diagnostics.map((d) => d.message))));
+    assert.equal(last.diagnostics[0].range.start.character, '{ "dataset": '.length);
   } finally {
     await client.close();
   }

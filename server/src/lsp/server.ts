@@ -106,18 +106,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     };
   });
 
-  // Diagnostics are published per document version; a newer edit makes an older result moot.
+  // A result is moot once the document changed, closed or was reopened (a new document object, maybe
+  // with the same version number): only the document as it is gets diagnostics.
   async function validate(doc: TextDocument): Promise<void> {
     if (!isConfigDocument(doc)) return;
     const v = doc.version;
+    const current = () => documents.get(doc.uri) === doc && doc.version === v;
     try {
       const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
-      if (documents.get(doc.uri)?.version !== v) return;
+      if (!current()) return;
       await connection.sendDiagnostics({ uri: doc.uri, version: v, diagnostics });
       // The dataset's integrity check finished in the background: publish again with its findings.
       if (pending)
         void pending.then(() => {
-          if (documents.get(doc.uri)?.version === v) void validate(doc);
+          if (current()) void validate(doc);
         });
     } catch (err) {
       connection.console.error(`nnseg: checking ${doc.uri} failed: ${errorMessage(err)}`);
