@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig, ConfigError } from '../../../server/src/config/resolve';
 import { presetDefaults, schemaAt, defaultFor } from '../../../server/src/config/schema';
-import { repoRoot } from '../../helpers/data';
+import { isInside } from '../../../server/src/config/paths';
+import { repoRoot, tempDir } from '../../helpers/data';
 
 test('the generated config types are up to date with the schema', () => {
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'gen-config-type.mjs'), '--check'], { encoding: 'utf8' });
@@ -76,4 +78,25 @@ test('schema lookups see the schema\'s own keys only, not Object.prototype\'s', 
   assert.equal(schemaAt(['constructor']), undefined);
   assert.equal(schemaAt(['augmentation', 'toString']), undefined);
   assert.equal(schemaAt(['loss', 'diceWeight'])?.default, 1.5);
+});
+
+test('a path is inside a folder only when it stays there with symlinks resolved, existing or not', () => {
+  const ws = tempDir();
+  const outside = tempDir();
+  try {
+    fs.symlinkSync(outside.dir, path.join(ws.dir, 'link'));
+    fs.symlinkSync(path.join(outside.dir, 'not-yet'), path.join(ws.dir, 'dangling'));
+    fs.mkdirSync(path.join(ws.dir, 'real'));
+    const roots = [fs.realpathSync(ws.dir)];
+    assert.equal(isInside(path.join(ws.dir, 'real', 'results'), roots), true);
+    assert.equal(isInside(path.join(ws.dir, 'new', 'deeper', 'results'), roots), true);
+    assert.equal(isInside(path.join(ws.dir, 'link'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'link', 'new', 'results'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'dangling', 'results'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'real', '..', '..', 'x'), roots), false);
+    assert.equal(isInside(`${ws.dir}-sibling`, roots), false);
+  } finally {
+    ws.cleanup();
+    outside.cleanup();
+  }
 });
