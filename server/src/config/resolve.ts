@@ -18,7 +18,10 @@ function validate(value: unknown): string | undefined {
   }
   if (validator(value)) return undefined;
   const e = validator.errors![0];
-  return `${e.instancePath || '(root)'} ${e.message}`;
+  // ajv's message for these two leaves out what the user must change.
+  const detail =
+    e.keyword === 'additionalProperties' ? ` (${JSON.stringify(e.params.additionalProperty)})` : e.keyword === 'enum' ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})` : '';
+  return `${e.instancePath || '(root)'} ${e.message}${detail}`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

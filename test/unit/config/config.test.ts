@@ -55,6 +55,8 @@ test('an invalid config is refused with its first error, naming the file', () =>
   assert.throws(() => resolveConfig({ dataset: 'D', loss: { ceWeight: -1 } }, 'my.nnseg.json'), (e: unknown) => e instanceof ConfigError && /my\.nnseg\.json: invalid config: \/loss\/ceWeight must be >= 0/.test((e as Error).message));
   assert.throws(() => resolveConfig({ preset: 'improved' }, 'a.nnseg.json'), /must have required property 'dataset'/);
   assert.throws(() => resolveConfig({ dataset: 'D', bogus: 1 }, 'a.nnseg.json'), /additional properties/);
+  assert.throws(() => resolveConfig({ dataset: 'D', loss: { 'dice/weight': 1 } }, 'a.nnseg.json'), /\/loss must NOT have additional properties \("dice\/weight"\)/);
+  assert.throws(() => resolveConfig({ dataset: 'D', configuration: '3d' }, 'a.nnseg.json'), /\/configuration must be equal to one of the allowed values \("3d_fullres", "3d_lowres", "2d"\)/);
 });
 
 test('every knob that has a default also names nnU-Net\'s value', () => {
