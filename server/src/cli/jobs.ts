@@ -3,7 +3,7 @@ import type { JobEvent, JobKind } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { defaultStorageDir } from '../lsp/server';
-import { checkConfigFile } from '../lsp/checkFile';
+import { checkConfigFile, firstError } from '../lsp/checkFile';
 import { NnsegError, UsageError } from '../util/errors';
 import { flag, printJson, str, strs, type CliCommand } from './command';
 
@@ -48,9 +48,8 @@ const command: CliCommand = {
     const configFile = config ? path.resolve(io.cwd, config) : undefined;
     if (entry.needsConfig && !configFile) throw new UsageError(`The '${kind}' job needs --config FILE.`);
     if (configFile && entry.needsConfig) {
-      const check = await checkConfigFile(configFile, { workspaceFolders: [io.cwd, path.dirname(configFile)], env: io.env });
-      const first = check.diagnostics.find((d) => d.severity === 1);
-      if (first) throw new NnsegError(`${configFile}:${first.range.start.line + 1}: ${first.message}`, configFile);
+      const refused = firstError(await checkConfigFile(configFile, { workspaceFolders: [io.cwd, path.dirname(configFile)], env: io.env }));
+      if (refused) throw new NnsegError(refused, configFile);
     }
     const queue = new JobQueue({ storageDir });
     const done = new Promise<JobEvent & { type: 'state' }>((resolve) => {

@@ -29,7 +29,7 @@ import {
   type NnsegSettings,
 } from '../protocol';
 import { ConfigService } from './configService';
-import { checkConfigFile } from './checkFile';
+import { checkConfigFile, firstError } from './checkFile';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { inspectImage } from './inspectImage';
@@ -201,9 +201,8 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     const configFile = p.configUri ? uriToPath(p.configUri) : undefined;
     if (kind.needsConfig && !configFile) throw new ResponseError(ErrorCodes.InvalidParams, `The '${p.kind}' job needs an experiment config (*.nnseg.json).`);
     if (configFile && kind.needsConfig) {
-      const check = await checkConfigFile(configFile, { workspaceFolders, settings });
-      const first = check.diagnostics.find((d) => d.severity === 1);
-      if (first) throw new ResponseError(ErrorCodes.InvalidParams, `${path.basename(configFile)}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${check.errors} error(s) in all)`);
+      const refused = firstError(await checkConfigFile(configFile, { workspaceFolders, settings }), path.basename(configFile));
+      if (refused) throw new ResponseError(ErrorCodes.InvalidParams, refused);
     }
     if (!kind.available) throw new ResponseError(ErrorCodes.InvalidRequest, `${kind.title} is not available yet in this version of nnSeg.`);
     const job = getQueue().enqueue({ kind: p.kind, configFile, params: p.params, settings, workspaceFolders });
