@@ -50,7 +50,7 @@ export class JobQueue {
   private readonly jobs: JobInfo[] = [];
   private readonly specs = new Map<string, JobSpec>();
   private readonly listeners = new Set<Listener>();
-  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; settled: boolean; lastError?: string };
+  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; lastError?: string };
   private readonly stateFile: string;
   private disposed = false;
 
@@ -148,7 +148,7 @@ export class JobQueue {
       execArgv: this.opts.execArgv ?? [],
       env: jobEnv(next.id, spec),
     });
-    const run: NonNullable<JobQueue['running']> = { id: next.id, child, cancelled: false, settled: false };
+    const run: NonNullable<JobQueue['running']> = { id: next.id, child, cancelled: false };
     this.running = run;
     next.state = 'running';
     next.startedAt = new Date().toISOString();
@@ -176,6 +176,8 @@ export class JobQueue {
   }
 
   private onChildMessage(job: JobInfo, m: ChildMessage): void {
+    // Once the job has its end state, only log lines still count (they go to the log file too).
+    if (job.state !== 'running' && m.type !== 'log') return;
     switch (m.type) {
       case 'log':
         this.log(job, m.level, m.message);
@@ -190,28 +192,23 @@ export class JobQueue {
         this.emit({ type: 'metrics', jobId: job.id, epoch: m.epoch, values: m.values });
         break;
       case 'result':
-        this.settle(job, 'succeeded', { result: m.result });
+        this.finish(job, 'succeeded', { result: m.result });
         break;
       case 'cancelled':
-        this.settle(job, 'cancelled', { message: 'Cancelled.' });
+        this.finish(job, 'cancelled', { message: 'Cancelled.' });
         break;
       case 'error':
         if (m.stack) this.appendLog(job, m.stack);
-        this.settle(job, 'failed', { error: m.message });
+        this.finish(job, 'failed', { error: m.message });
         break;
     }
-  }
-
-  private settle(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
-    if (this.running?.id === job.id) this.running.settled = true;
-    this.finish(job, state, extra);
   }
 
   private onExit(job: JobInfo, code: number | null, signal: NodeJS.Signals | null): void {
     const r = this.running;
     if (r?.killTimer) clearTimeout(r.killTimer);
     this.running = undefined;
-    if (r && !r.settled && job.state === 'running') {
+    if (r && job.state === 'running') {
       if (r.cancelled) this.finish(job, 'cancelled', { message: 'Cancelled (the job process was stopped).' });
       else {
         const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}` : `exited with code ${code}`;

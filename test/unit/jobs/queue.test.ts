@@ -118,3 +118,15 @@ test('`nnseg jobs list` shows a live backend\'s running job as running and leave
   assert.equal((JSON.parse(out).jobs as JobInfo[])[0].state, 'running');
   assert.equal(fs.readFileSync(path.join(storageDir, 'jobs.json'), 'utf8'), text);
 });
+
+test('nothing but log lines follows a job\'s end state', async () => {
+  const child = childModule('chatty', `process.send({ type: 'result', result: 1 }); process.send({ type: 'progress', fraction: 0.5 }); process.send({ type: 'error', message: 'late' }); process.send({ type: 'log', level: 'info', message: 'bye' }, () => process.exit(0));`);
+  const queue = new JobQueue({ storageDir: path.join(ws.dir, 's5'), childModule: child });
+  const { events, ended } = recorder(queue);
+  const job = queue.enqueue({ kind: 'selftest' });
+  assert.equal((await ended(job.id)).state, 'succeeded');
+  await new Promise((r) => setTimeout(r, 200));
+  const end = events.findIndex((e) => e.type === 'state' && e.job.state === 'succeeded');
+  assert.deepEqual(events.slice(end + 1).map((e) => e.type), ['log'], JSON.stringify(events.slice(end + 1)));
+  assert.equal(queue.get(job.id)!.progress, 1);
+});
