@@ -257,8 +257,11 @@ export class JobQueue {
     while (this.jobs.length > HISTORY) {
       const i = this.jobs.findIndex((j) => j.state !== 'queued' && j.state !== 'running');
       if (i < 0) break;
-      this.specs.delete(this.jobs[i].id);
-      this.jobs.splice(i, 1);
+      const [old] = this.jobs.splice(i, 1);
+      this.specs.delete(old.id);
+      // Its log goes with it, or the storage grows by a folder per job forever. An id that is not
+      // one of ours (an edited jobs.json: '../x') names no folder to delete.
+      if (/^[\w-]+$/.test(old.id)) fs.rmSync(path.join(this.opts.storageDir, 'jobs', old.id), { recursive: true, force: true });
     }
   }
 

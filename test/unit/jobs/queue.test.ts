@@ -130,3 +130,19 @@ test('nothing but log lines follows a job\'s end state', async () => {
   assert.deepEqual(events.slice(end + 1).map((e) => e.type), ['log'], JSON.stringify(events.slice(end + 1)));
   assert.equal(queue.get(job.id)!.progress, 1);
 });
+
+test('a job dropped from the 50 kept takes its log folder with it, and only its own', async () => {
+  const storageDir = path.join(ws.dir, 's6');
+  const ids = ['../escape', ...Array.from({ length: 54 }, (_, i) => `old-${String(i).padStart(2, '0')}`)];
+  for (const id of ids) fs.mkdirSync(path.join(storageDir, 'jobs', id), { recursive: true });
+  const jobs = ids.map((id) => ({ id, kind: 'selftest', title: 'T', state: 'succeeded', queuedAt: 't' }));
+  fs.writeFileSync(path.join(storageDir, 'jobs.json'), JSON.stringify({ jobs }));
+  const child = childModule('quick2', `process.send({ type: 'result', result: 1 }, () => process.exit(0));`);
+  const queue = new JobQueue({ storageDir, childModule: child });
+  const { ended } = recorder(queue);
+  await ended(queue.enqueue({ kind: 'selftest' }).id);
+  assert.equal(queue.list().length, 50);
+  assert.ok(fs.existsSync(path.join(storageDir, 'escape')), 'a path-like id deletes nothing');
+  for (const id of ['old-00', 'old-04']) assert.equal(fs.existsSync(path.join(storageDir, 'jobs', id)), false, id);
+  for (const id of ['old-05', 'old-53']) assert.equal(fs.existsSync(path.join(storageDir, 'jobs', id)), true, id);
+});
