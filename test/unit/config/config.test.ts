@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig, ConfigError } from '../../../server/src/config/resolve';
+import { readConfigFile, resolveConfig, ConfigError } from '../../../server/src/config/resolve';
 import { presetDefaults, schemaAt, defaultFor } from '../../../server/src/config/schema';
 import { isInside } from '../../../server/src/config/paths';
 import { repoRoot, tempDir } from '../../helpers/data';
@@ -100,5 +100,16 @@ test('a path is inside a folder only when it stays there with symlinks resolved,
   } finally {
     ws.cleanup();
     outside.cleanup();
+  }
+});
+
+test('a "__proto__" key in a config file is refused, not taken as the config\'s prototype', () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir.dir, 'p.nnseg.json');
+    fs.writeFileSync(file, '{\n  "dataset": "D",\n  "__proto__": { "preset": "baseline" }\n}\n');
+    assert.throws(() => readConfigFile(file), (e: unknown) => e instanceof ConfigError && /p\.nnseg\.json:3:3: "__proto__" is not a config key/.test((e as Error).message));
+  } finally {
+    dir.cleanup();
   }
 });
