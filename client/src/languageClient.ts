@@ -53,7 +53,7 @@ export function createBackend(context: vscode.ExtensionContext, tracker: JobTrac
         restarts.push(now);
         const what = failed.length ? ` ${failed.map((j) => j.title).join(', ')} did not finish.` : '';
         if (restarts.length > MAX_RESTARTS) {
-          void vscode.window.showErrorMessage(`nnSeg: the backend stopped ${MAX_RESTARTS} times in 3 minutes and will not be restarted.${what} See the nnSeg log.`, 'Show Logs').then((a) => a && log.show());
+          void vscode.window.showErrorMessage(`nnSeg: the backend stopped ${restarts.length} times in 3 minutes and will not be restarted.${what} See the nnSeg log.`, 'Show Logs').then((a) => a && log.show());
           return { action: CloseAction.DoNotRestart, handled: true };
         }
         void vscode.window.showWarningMessage(`nnSeg: the backend process stopped and was restarted.${what}`, 'Show Logs').then((a) => a && log.show());

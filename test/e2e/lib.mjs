@@ -89,7 +89,10 @@ export async function startVsCode({ workspace, vsix, settings = {}, name = 'e2e'
     XDG_CACHE_HOME: path.join(dirs.xdg, 'cache'),
   };
   const inst = spawnSync(node24, [csEntry, '--user-data-dir', dirs.ud, '--extensions-dir', dirs.ext, '--install-extension', vsix], { env, encoding: 'utf8' });
-  if (inst.status !== 0) throw new Error(`installing ${vsix} failed: ${inst.stderr || inst.stdout}`);
+  if (inst.status !== 0) {
+    fs.rmSync(state, { recursive: true, force: true });
+    throw new Error(`installing ${vsix} failed: ${inst.stderr || inst.stdout}`);
+  }
   fs.mkdirSync(path.join(dirs.ud, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(dirs.ud, 'User', 'settings.json'),
@@ -105,22 +108,44 @@ export async function startVsCode({ workspace, vsix, settings = {}, name = 'e2e'
   let serverLog = '';
   server.stdout.on('data', (d) => (serverLog += d));
   server.stderr.on('data', (d) => (serverLog += d));
+  // code-server runs detached (its own process group, so the backend it starts goes with it): a
+  // failed start must end it here, or it outlives the test.
+  let browser;
+  const stop = async () => {
+    await browser?.close().catch(() => {});
+    try {
+      process.kill(-server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    fs.rmSync(state, { recursive: true, force: true });
+  };
   const url = `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`;
-  await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30000);
-  const { chromium } = createRequire(path.join(repoRoot, 'package.json'))('playwright-core');
-  const browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    env: { ...process.env, XDG_CONFIG_HOME: path.join(dirs.xdg, 'chrome-config'), XDG_CACHE_HOME: path.join(dirs.xdg, 'chrome-cache') },
-  });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  let page;
   const consoleErrors = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text().slice(0, 300)));
-  page.on('pageerror', (e) => consoleErrors.push(String(e).slice(0, 300)));
-  await page.goto(url);
-  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30000);
+    const { chromium } = createRequire(path.join(repoRoot, 'package.json'))('playwright-core');
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(dirs.xdg, 'chrome-config'), XDG_CACHE_HOME: path.join(dirs.xdg, 'chrome-cache') },
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text().slice(0, 300)));
+    page.on('pageerror', (e) => consoleErrors.push(String(e).slice(0, 300)));
+    await page.goto(url);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
+  } catch (err) {
+    if (page) {
+      fs.mkdirSync(artifactsDir, { recursive: true });
+      await page.screenshot({ path: path.join(artifactsDir, `${name}-startup.png`) }).catch(() => {});
+    }
+    await stop();
+    throw new Error(`VS Code did not start: ${err && err.message ? err.message : err}\ncode-server log (end):\n${serverLog.slice(-1500)}`);
+  }
   const vscode = {
     page,
     browser,
@@ -134,15 +159,7 @@ export async function startVsCode({ workspace, vsix, settings = {}, name = 'e2e'
       await page.screenshot({ path: file });
       return file;
     },
-    async close() {
-      await browser.close().catch(() => {});
-      try {
-        process.kill(-server.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-      fs.rmSync(state, { recursive: true, force: true });
-    },
+    close: stop,
   };
   return vscode;
 }

@@ -123,6 +123,7 @@ test('a job started with an invalid config is refused with the first error', asy
 
 test('an unknown job kind is refused', async () => {
   await assert.rejects(client.conn.sendRequest(StartJobRequest, { kind: 'nope' as never }), /Unknown job kind/);
+  await assert.rejects(client.conn.sendRequest(StartJobRequest, { kind: 'constructor' as never }), /Unknown job kind 'constructor'/);
 });
 
 test('an untrusted workspace gets language features but no jobs', async () => {

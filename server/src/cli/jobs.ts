@@ -3,7 +3,7 @@ import type { JobEvent, JobKind } from '../protocol';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { defaultStorageDir } from '../lsp/server';
-import { checkConfigFile } from '../lsp/checkFile';
+import { checkConfigFile, firstError } from '../lsp/checkFile';
 import { NnsegError, UsageError } from '../util/errors';
 import { flag, printJson, str, strs, type CliCommand } from './command';
 
@@ -35,22 +35,21 @@ const command: CliCommand = {
     const storageDir = defaultStorageDir(io.env);
     const json = flag(args, 'json');
     if (verb === 'list') {
-      const jobs = new JobQueue({ storageDir }).list();
+      const jobs = JobQueue.readSaved(storageDir);
       if (json) printJson(io, { jobs });
       else for (const j of jobs) io.out(`${j.id}  ${j.state.padEnd(9)}  ${j.title}${j.error ? `: ${j.error}` : ''}\n`);
       return 0;
     }
     if (verb !== 'run' || !kind) throw new UsageError(`Usage: ${this.usage}`);
-    if (!(kind in jobKinds)) throw new UsageError(`Unknown job kind '${kind}'; kinds: ${Object.keys(jobKinds).join(', ')}.`);
+    if (!Object.hasOwn(jobKinds, kind)) throw new UsageError(`Unknown job kind '${kind}'; kinds: ${Object.keys(jobKinds).join(', ')}.`);
     const entry = jobKinds[kind as JobKind];
     if (!entry.available) throw new NnsegError(`${entry.title} is not available yet in this version of nnSeg.`);
     const config = str(args, 'config');
     const configFile = config ? path.resolve(io.cwd, config) : undefined;
     if (entry.needsConfig && !configFile) throw new UsageError(`The '${kind}' job needs --config FILE.`);
     if (configFile && entry.needsConfig) {
-      const check = await checkConfigFile(configFile, { workspaceFolders: [io.cwd, path.dirname(configFile)], env: io.env });
-      const first = check.diagnostics.find((d) => d.severity === 1);
-      if (first) throw new NnsegError(`${configFile}:${first.range.start.line + 1}: ${first.message}`, configFile);
+      const refused = firstError(await checkConfigFile(configFile, { workspaceFolders: [io.cwd, path.dirname(configFile)], env: io.env }));
+      if (refused) throw new NnsegError(refused, configFile);
     }
     const queue = new JobQueue({ storageDir });
     const done = new Promise<JobEvent & { type: 'state' }>((resolve) => {

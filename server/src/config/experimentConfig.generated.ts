@@ -44,13 +44,13 @@ export interface ExperimentConfig {
   };
   /** Optimiser and schedule (nnU-Net's nnUNetTrainer; the paper keeps them). */
   training?: {
-    /** Training epochs (paper and nnU-Net: 1000). */
+    /** Training epochs (nnU-Net: 1000; the paper runs nnU-Net's standard pipeline and gives no number). */
     epochs?: number;
-    /** Training iterations per epoch (paper and nnU-Net: 250). */
+    /** Training iterations per epoch (nnU-Net: 250; the paper gives no number). */
     iterationsPerEpoch?: number;
     /** Validation iterations per epoch for the pseudo-Dice (nnU-Net: 50). */
     validationIterations?: number;
-    /** Optimiser: SGD with Nesterov momentum (paper and nnU-Net). */
+    /** Optimiser: SGD (paper and nnU-Net), with Nesterov momentum as in nnU-Net (the paper does not say). */
     optimizer?: "sgd";
     /** Initial learning rate (paper and nnU-Net: 1e-2). */
     initialLR?: number;
@@ -60,7 +60,7 @@ export interface ExperimentConfig {
     nesterov?: boolean;
     /** Weight decay (paper and nnU-Net: 3e-5). */
     weightDecay?: number;
-    /** Poly learning-rate schedule exponent: lr = initialLR * (1 - epoch / epochs)^polyExponent (paper and nnU-Net: 0.9). */
+    /** Poly learning-rate schedule exponent: lr = initialLR * (1 - epoch / epochs)^polyExponent (nnU-Net: 0.9; the paper names nnU-Net's PolyLRScheduler without the exponent). */
     polyExponent?: number;
     /** Gradient norm clipping (nnU-Net: 12). */
     gradClipNorm?: number;
@@ -181,7 +181,7 @@ export interface ExperimentConfig {
   };
   /** Evaluation as in the paper's Table 1. */
   evaluation?: {
-    /** Metrics to report (paper: Dice, IoU, sensitivity, specificity, HD95, HD99.9, HD100; nnU-Net computes Dice and IoU only). */
+    /** Metrics to report (paper: Dice, IoU, sensitivity, specificity, HD95, HD99.9, HD100, to which nnSeg's default adds ASSD; nnU-Net computes Dice and IoU only). */
     metrics?: Array<"dice" | "iou" | "sensitivity" | "specificity" | "hd95" | "hd99_9" | "hd100" | "assd">;
     /** Hausdorff percentile: 'max' of the two directed percentiles (MONAI, DeepMind surface-distance) or 'pooled' over both directions (MedPy). */
     hdMode?: "max" | "pooled";
@@ -243,13 +243,13 @@ export interface ResolvedExperimentConfig {
   };
   /** Optimiser and schedule (nnU-Net's nnUNetTrainer; the paper keeps them). */
   training: {
-    /** Training epochs (paper and nnU-Net: 1000). */
+    /** Training epochs (nnU-Net: 1000; the paper runs nnU-Net's standard pipeline and gives no number). */
     epochs: number;
-    /** Training iterations per epoch (paper and nnU-Net: 250). */
+    /** Training iterations per epoch (nnU-Net: 250; the paper gives no number). */
     iterationsPerEpoch: number;
     /** Validation iterations per epoch for the pseudo-Dice (nnU-Net: 50). */
     validationIterations: number;
-    /** Optimiser: SGD with Nesterov momentum (paper and nnU-Net). */
+    /** Optimiser: SGD (paper and nnU-Net), with Nesterov momentum as in nnU-Net (the paper does not say). */
     optimizer: "sgd";
     /** Initial learning rate (paper and nnU-Net: 1e-2). */
     initialLR: number;
@@ -259,7 +259,7 @@ export interface ResolvedExperimentConfig {
     nesterov: boolean;
     /** Weight decay (paper and nnU-Net: 3e-5). */
     weightDecay: number;
-    /** Poly learning-rate schedule exponent: lr = initialLR * (1 - epoch / epochs)^polyExponent (paper and nnU-Net: 0.9). */
+    /** Poly learning-rate schedule exponent: lr = initialLR * (1 - epoch / epochs)^polyExponent (nnU-Net: 0.9; the paper names nnU-Net's PolyLRScheduler without the exponent). */
     polyExponent: number;
     /** Gradient norm clipping (nnU-Net: 12). */
     gradClipNorm: number;
@@ -380,7 +380,7 @@ export interface ResolvedExperimentConfig {
   };
   /** Evaluation as in the paper's Table 1. */
   evaluation: {
-    /** Metrics to report (paper: Dice, IoU, sensitivity, specificity, HD95, HD99.9, HD100; nnU-Net computes Dice and IoU only). */
+    /** Metrics to report (paper: Dice, IoU, sensitivity, specificity, HD95, HD99.9, HD100, to which nnSeg's default adds ASSD; nnU-Net computes Dice and IoU only). */
     metrics: Array<"dice" | "iou" | "sensitivity" | "specificity" | "hd95" | "hd99_9" | "hd100" | "assd">;
     /** Hausdorff percentile: 'max' of the two directed percentiles (MONAI, DeepMind surface-distance) or 'pooled' over both directions (MedPy). */
     hdMode: "max" | "pooled";

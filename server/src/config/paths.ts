@@ -28,11 +28,26 @@ export function dataRoots(ctx: Pick<PathContext, 'settings' | 'env'>): DataRoots
   };
 }
 
-function real(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
+/**
+ * The path with every symlink resolved. A path that does not exist yet (a results folder to be made)
+ * resolves through its nearest existing ancestor, and a dangling link through its target: otherwise
+ * 'link/new', with link pointing outside, would look inside.
+ */
+function real(p: string, hops = 0): string {
+  const rest: string[] = [];
+  for (let dir = path.resolve(p); ; dir = path.dirname(dir)) {
+    try {
+      return path.join(fs.realpathSync(dir), ...rest);
+    } catch {
+      // not there (or a dangling link): try its target, else its parent
+    }
+    try {
+      if (hops < 40 && fs.lstatSync(dir).isSymbolicLink()) return real(path.join(path.resolve(path.dirname(dir), fs.readlinkSync(dir)), ...rest), hops + 1);
+    } catch {
+      // not there at all
+    }
+    if (path.dirname(dir) === dir) return path.join(dir, ...rest);
+    rest.unshift(path.basename(dir));
   }
 }
 

@@ -18,7 +18,10 @@ function validate(value: unknown): string | undefined {
   }
   if (validator(value)) return undefined;
   const e = validator.errors![0];
-  return `${e.instancePath || '(root)'} ${e.message}`;
+  // ajv's message for these two leaves out what the user must change.
+  const detail =
+    e.keyword === 'additionalProperties' ? ` (${JSON.stringify(e.params.additionalProperty)})` : e.keyword === 'enum' ? ` (${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')})` : '';
+  return `${e.instancePath || '(root)'} ${e.message}${detail}`;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -61,6 +64,11 @@ export function readConfigFile(file: string): unknown {
     const pos = offsetToLineCol(text, errors[0].offset);
     throw new ConfigError(`${file}:${pos}: not valid JSON (${jsonc.printParseErrorCode(errors[0].error)}).`, file);
   }
+  // jsonc.parse assigns keys, so a "__proto__" key becomes the object's prototype: invisible to the
+  // schema check, yet its "preset" or "loss" would be read as the config's own.
+  let proto: number | undefined;
+  jsonc.visit(text, { onObjectProperty: (name, offset) => void (name === '__proto__' && (proto ??= offset)) }, { allowTrailingComma: true });
+  if (proto !== undefined) throw new ConfigError(`${file}:${offsetToLineCol(text, proto)}: "__proto__" is not a config key.`, file);
   return value;
 }
 

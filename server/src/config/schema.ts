@@ -54,7 +54,8 @@ export function schemaAt(path: JsonPath, root: SchemaNode = experimentSchema()):
     if (!node) return undefined;
     node = deref(node, root);
     if (typeof seg === 'number') node = node.items;
-    else node = node.properties?.[seg];
+    // Own keys only: a config key like "constructor" must not find Object.prototype's.
+    else node = node.properties && Object.hasOwn(node.properties, seg) ? node.properties[seg] : undefined;
   }
   return node ? deref(node, root) : undefined;
 }

@@ -2,8 +2,10 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as readline from 'node:readline';
 import type { JobEvent, JobInfo, JobKind, LogLevel, NnsegSettings } from '../protocol';
 import { writeFileAtomicSync } from '../util/atomic';
+import { NnsegError } from '../util/errors';
 import { jobKinds, type JobSpec } from './kinds';
 import type { ChildMessage, ParentMessage } from './ipc';
 
@@ -48,8 +50,9 @@ export class JobQueue {
   private readonly jobs: JobInfo[] = [];
   private readonly specs = new Map<string, JobSpec>();
   private readonly listeners = new Set<Listener>();
-  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; settled: boolean };
+  private running?: { id: string; child: ChildProcess; killTimer?: NodeJS.Timeout; cancelled: boolean; lastError?: string };
   private readonly stateFile: string;
+  private disposed = false;
 
   constructor(private readonly opts: QueueOptions) {
     fs.mkdirSync(opts.storageDir, { recursive: true });
@@ -71,6 +74,7 @@ export class JobQueue {
   }
 
   enqueue(req: EnqueueRequest): JobInfo {
+    if (this.disposed) throw new NnsegError('The nnSeg job queue is shut down: the backend is stopping.');
     const id = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${req.kind}-${randomUUID().slice(0, 8)}`;
     const jobDir = path.join(this.opts.storageDir, 'jobs', id);
     fs.mkdirSync(jobDir, { recursive: true });
@@ -120,14 +124,17 @@ export class JobQueue {
     return true;
   }
 
-  /** Stops everything (server shutdown). */
+  /** Stops everything (server shutdown): the last events say so, and none follows. */
   dispose(): void {
+    if (this.disposed) return;
     for (const j of this.jobs) if (j.state === 'queued') this.finish(j, 'cancelled', { message: 'The backend shut down.' });
     if (this.running) {
       const job = this.get(this.running.id);
       this.running.child.kill('SIGKILL');
       if (job) this.finish(job, 'cancelled', { message: 'The backend shut down.' });
     }
+    this.disposed = true;
+    this.listeners.clear();
   }
 
   private pump(): void {
@@ -141,19 +148,26 @@ export class JobQueue {
       execArgv: this.opts.execArgv ?? [],
       env: jobEnv(next.id, spec),
     });
-    this.running = { id: next.id, child, cancelled: false, settled: false };
+    const run: NonNullable<JobQueue['running']> = { id: next.id, child, cancelled: false };
+    this.running = run;
     next.state = 'running';
     next.startedAt = new Date().toISOString();
     this.changed(next);
     this.log(next, 'info', `Started ${next.title}${spec.configFile ? ` for ${spec.configFile}` : ''} (process ${child.pid}).`);
-    const lines = (level: LogLevel) => (chunk: Buffer) => {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) this.log(next, level, line);
-    };
-    child.stdout?.on('data', lines('info'));
-    child.stderr?.on('data', lines('warn'));
+    // Whole lines (a write may arrive in pieces); the last stderr line may explain a process that dies.
+    const lines = (stream: NodeJS.ReadableStream | null, level: LogLevel) =>
+      stream &&
+      readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        if (!line.trim()) return;
+        if (level === 'warn') run.lastError = line.trim();
+        this.log(next, level, line);
+      });
+    lines(child.stdout, 'info');
+    lines(child.stderr, 'warn');
     child.on('message', (m: ChildMessage) => this.onChildMessage(next, m));
     child.on('error', (err) => this.log(next, 'error', `Job process error: ${err.message}`));
-    child.on('exit', (code, signal) => this.onExit(next, code, signal));
+    // 'close', not 'exit': it comes after the process's last message and output have been read.
+    child.on('close', (code, signal) => this.onExit(next, code, signal));
     this.sendTo(child, { type: 'start', spec });
   }
 
@@ -162,6 +176,8 @@ export class JobQueue {
   }
 
   private onChildMessage(job: JobInfo, m: ChildMessage): void {
+    // Once the job has its end state, only log lines still count (they go to the log file too).
+    if (job.state !== 'running' && m.type !== 'log') return;
     switch (m.type) {
       case 'log':
         this.log(job, m.level, m.message);
@@ -176,35 +192,33 @@ export class JobQueue {
         this.emit({ type: 'metrics', jobId: job.id, epoch: m.epoch, values: m.values });
         break;
       case 'result':
-        this.settle(job, 'succeeded', { result: m.result });
+        this.finish(job, 'succeeded', { result: m.result });
         break;
       case 'cancelled':
-        this.settle(job, 'cancelled', { message: 'Cancelled.' });
+        this.finish(job, 'cancelled', { message: 'Cancelled.' });
         break;
       case 'error':
         if (m.stack) this.appendLog(job, m.stack);
-        this.settle(job, 'failed', { error: m.message });
+        this.finish(job, 'failed', { error: m.message });
         break;
     }
-  }
-
-  private settle(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
-    if (this.running?.id === job.id) this.running.settled = true;
-    this.finish(job, state, extra);
   }
 
   private onExit(job: JobInfo, code: number | null, signal: NodeJS.Signals | null): void {
     const r = this.running;
     if (r?.killTimer) clearTimeout(r.killTimer);
     this.running = undefined;
-    if (r && !r.settled && job.state === 'running') {
+    if (r && job.state === 'running') {
       if (r.cancelled) this.finish(job, 'cancelled', { message: 'Cancelled (the job process was stopped).' });
       else {
         const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}` : `exited with code ${code}`;
-        this.finish(job, 'failed', { error: `The job process ${how} before the job finished.` });
+        // A process that ends itself (exit code, V8's abort on a full heap) says why on stderr; one
+        // killed from outside does not, and its last line would only mislead.
+        const said = r.lastError && signal !== 'SIGKILL' && signal !== 'SIGTERM' ? `; the last line it wrote to stderr: ${r.lastError}` : '.';
+        this.finish(job, 'failed', { error: `The job process ${how} before the job finished${said}` });
       }
     }
-    this.pump();
+    if (!this.disposed) this.pump();
   }
 
   private finish(job: JobInfo, state: JobInfo['state'], extra: Partial<JobInfo>): void {
@@ -243,14 +257,17 @@ export class JobQueue {
     while (this.jobs.length > HISTORY) {
       const i = this.jobs.findIndex((j) => j.state !== 'queued' && j.state !== 'running');
       if (i < 0) break;
-      this.specs.delete(this.jobs[i].id);
-      this.jobs.splice(i, 1);
+      const [old] = this.jobs.splice(i, 1);
+      this.specs.delete(old.id);
+      // Its log goes with it, or the storage grows by a folder per job forever. An id that is not
+      // one of ours (an edited jobs.json: '../x') names no folder to delete.
+      if (/^[\w-]+$/.test(old.id)) fs.rmSync(path.join(this.opts.storageDir, 'jobs', old.id), { recursive: true, force: true });
     }
   }
 
   private persist(): void {
     try {
-      writeFileAtomicSync(this.stateFile, JSON.stringify({ jobs: this.jobs }, null, 2));
+      writeFileAtomicSync(this.stateFile, JSON.stringify({ pid: process.pid, jobs: this.jobs }, null, 2));
     } catch {
       // Job state is a convenience; failing to save it must not fail the job.
     }
@@ -258,20 +275,53 @@ export class JobQueue {
 
   /** A job that was queued or running when the previous backend died is reported as failed, with why. */
   private restore(): void {
-    let saved: { jobs?: JobInfo[] };
-    try {
-      saved = JSON.parse(fs.readFileSync(this.stateFile, 'utf8'));
-    } catch {
-      return;
-    }
-    for (const j of saved.jobs ?? []) {
-      if (j.state === 'queued' || j.state === 'running') {
-        j.state = 'failed';
-        j.error = j.startedAt ? 'The nnSeg backend stopped while this job was running (it crashed or was killed).' : 'The nnSeg backend stopped before this job started.';
-        j.endedAt = new Date().toISOString();
-      }
-      this.jobs.push(j);
-    }
+    const saved = readState(this.stateFile);
+    if (!saved) return;
+    for (const j of saved.jobs) this.jobs.push(interrupted(j));
     this.persist();
+  }
+
+  /**
+   * The saved jobs, without touching the file (`nnseg jobs list`): a live backend's jobs as it wrote
+   * them, a dead one's active jobs as interrupted.
+   */
+  static readSaved(storageDir: string): JobInfo[] {
+    const saved = readState(path.join(storageDir, 'jobs.json'));
+    if (!saved) return [];
+    const live = saved.pid !== undefined && saved.pid !== process.pid && isAlive(saved.pid);
+    return live ? saved.jobs : saved.jobs.map(interrupted);
+  }
+}
+
+/** jobs.json as written by persist(); anything else (an older or broken file) is skipped, not thrown. */
+function readState(file: string): { pid?: number; jobs: JobInfo[] } | undefined {
+  let saved: unknown;
+  try {
+    saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const s = saved as { pid?: unknown; jobs?: unknown } | null;
+  if (!s || typeof s !== 'object' || !Array.isArray(s.jobs)) return undefined;
+  const jobs = s.jobs.filter((j): j is JobInfo => typeof j === 'object' && j !== null && typeof j.id === 'string' && typeof j.state === 'string' && typeof j.title === 'string');
+  return { pid: typeof s.pid === 'number' ? s.pid : undefined, jobs };
+}
+
+function interrupted(j: JobInfo): JobInfo {
+  if (j.state !== 'queued' && j.state !== 'running') return j;
+  return {
+    ...j,
+    state: 'failed',
+    error: j.startedAt ? 'The nnSeg backend stopped while this job was running (it crashed or was killed).' : 'The nnSeg backend stopped before this job started.',
+    endedAt: new Date().toISOString(),
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

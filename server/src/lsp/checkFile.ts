@@ -47,6 +47,12 @@ export async function checkConfigFile(file: string, opts: { workspaceFolders?: s
   };
 }
 
+/** Why a job cannot start from this config (its first error, as `name:line: message`), if it cannot. */
+export function firstError(r: CheckResult, name = r.file): string | undefined {
+  const first = r.diagnostics.find((d) => d.severity === DiagnosticSeverity.Error);
+  return first && `${name}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${r.errors} error(s) in all)`;
+}
+
 /** `file:line:col: message`, the form editors and terminals make clickable. */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
   const sev = d.severity === DiagnosticSeverity.Error ? 'error' : d.severity === DiagnosticSeverity.Warning ? 'warning' : 'info';

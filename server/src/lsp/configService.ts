@@ -35,6 +35,24 @@ export interface DiagnoseResult {
   pending?: Promise<unknown>;
 }
 
+/**
+ * Deeper than this is no experiment config (the schema's deepest value is 4 levels down), and the JSON
+ * tools recurse per level: a few thousand levels overflow the stack.
+ */
+const MAX_DEPTH = 64;
+
+/** The offset of the first bracket deeper than MAX_DEPTH, by a flat token scan (no recursion). */
+function tooDeepAt(text: string): number | undefined {
+  const scanner = jsonc.createScanner(text, true);
+  let depth = 0;
+  for (let t = scanner.scan(); t !== jsonc.SyntaxKind.EOF; t = scanner.scan()) {
+    if (t === jsonc.SyntaxKind.OpenBraceToken || t === jsonc.SyntaxKind.OpenBracketToken) {
+      if (++depth > MAX_DEPTH) return scanner.getTokenOffset();
+    } else if (t === jsonc.SyntaxKind.CloseBraceToken || t === jsonc.SyntaxKind.CloseBracketToken) depth--;
+  }
+  return undefined;
+}
+
 /** How many of a dataset's problems are listed on the config; `nnseg check-dataset` lists them all. */
 const MAX_DATASET_PROBLEMS = 5;
 
@@ -88,9 +106,20 @@ export class ConfigService {
    * waiting (the language server) uses what is cached and returns `pending` otherwise.
    */
   async diagnose(doc: TextDocument, ctx: PathContext, integrity?: { cache: IntegrityCache; wait: boolean }): Promise<DiagnoseResult> {
+    const deep = tooDeepAt(doc.getText());
+    if (deep !== undefined) {
+      const at = doc.positionAt(deep);
+      const message = `Nested more than ${MAX_DEPTH} levels deep: this is not an experiment config (its deepest values are 4 levels down).`;
+      return { diagnostics: [{ range: { start: at, end: at }, severity: DiagnosticSeverity.Error, code: 'config-depth', source: DIAGNOSTIC_SOURCE, message }] };
+    }
     const jsonDoc = this.ls.parseJSONDocument(doc);
     const schemaDiags = await this.ls.doValidation(doc, jsonDoc, { comments: 'ignore', trailingCommas: 'warning', schemaValidation: 'error' }, this.schema as object);
     const tree = jsonc.parseTree(doc.getText(), [], { allowTrailingComma: true });
+    // An empty file (or only comments) is valid JSON to the language service, and no config.
+    if (!tree && !schemaDiags.length) {
+      const start = { line: 0, character: 0 };
+      schemaDiags.push({ range: { start, end: start }, severity: DiagnosticSeverity.Error, code: 'config-empty', source: DIAGNOSTIC_SOURCE, message: 'The config is empty: it needs at least "dataset", the nnU-Net raw dataset folder.' });
+    }
     const { findings, dataset } = semanticChecks(tree, ctx);
     const semantic: Diagnostic[] = [];
     for (const f of findings) {
@@ -132,12 +161,14 @@ export class ConfigService {
   }
 
   complete(doc: TextDocument, pos: Position): Promise<CompletionList | null> {
+    if (tooDeepAt(doc.getText()) !== undefined) return Promise.resolve(null);
     return Promise.resolve(this.ls.doComplete(doc, pos, this.ls.parseJSONDocument(doc)));
   }
 
   /** Description, default for both presets, the paper's and nnU-Net's values, and the effective value. */
   hover(doc: TextDocument, pos: Position): Hover | null {
     const text = doc.getText();
+    if (tooDeepAt(text) !== undefined) return null;
     const offset = doc.offsetAt(pos);
     const tree = jsonc.parseTree(text, [], { allowTrailingComma: true });
     if (!tree) return null;
@@ -170,6 +201,7 @@ export class ConfigService {
   /** Quick fixes: the finding's own fix, else "use the default" for a value that has one. */
   codeActions(doc: TextDocument, diagnostics: Diagnostic[]): CodeAction[] {
     const actions: CodeAction[] = [];
+    if (tooDeepAt(doc.getText()) !== undefined) return actions;
     const tree = jsonc.parseTree(doc.getText(), [], { allowTrailingComma: true });
     const preset = presetOf(tree);
     for (const d of diagnostics) {

@@ -31,10 +31,11 @@ export function probeDataset(dir: string): DatasetProbe {
   } catch (e) {
     return { ok: false, problem: `${djson} is not valid JSON (${(e as Error).message})` };
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, problem: `${djson} is not a JSON object` };
   const missing = ['imagesTr', 'labelsTr'].filter((d) => !fs.existsSync(path.join(dir, d)));
   if (missing.length) return { ok: false, problem: `'${dir}' is not an nnU-Net raw dataset: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} missing` };
   const labels = parsed.labels;
-  if (typeof labels !== 'object' || labels === null) return { ok: false, problem: `${djson} has no "labels" object` };
+  if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return { ok: false, problem: `${djson} has no "labels" object` };
   return {
     ok: true,
     dataset: {

@@ -59,7 +59,8 @@ function walk(node: jsonc.Node, schema: SchemaNode | undefined, p: JsonPath, pre
     for (const prop of node.children ?? []) {
       const [k, v] = prop.children ?? [];
       if (!k || !v) continue;
-      walk(v, s.properties[k.value as string], [...p, k.value as string], preset, out);
+      const key = k.value as string;
+      walk(v, Object.hasOwn(s.properties, key) ? s.properties[key] : undefined, [...p, key], preset, out);
     }
   } else if (node.type === 'array' && s.items) {
     (node.children ?? []).forEach((c, i) => walk(c, s.items, [...p, i], preset, out));
@@ -77,8 +78,9 @@ function checkFolds(cfg: Record<string, unknown>, out: Finding[]): void {
 }
 
 /** The network's total stride per axis: from the plans when they exist, else the planner's isotropic rule. */
-function totalStrides(patch: number[], plansStrides: number[][] | undefined): { strides: number[]; fromPlans: boolean } {
-  if (plansStrides && plansStrides.length && plansStrides[0].length === patch.length) {
+function totalStrides(patch: number[], plansStrides: unknown): { strides: number[]; fromPlans: boolean } {
+  // The plans file is read as found: strides that are not one number per axis per stage are ignored.
+  if (Array.isArray(plansStrides) && plansStrides.length && plansStrides.every((s) => numberArray(s) && s.length === patch.length)) {
     return { strides: patch.map((_, a) => plansStrides.reduce((acc, s) => acc * s[a], 1)), fromPlans: true };
   }
   // nnU-Net pools an axis while its feature map stays >= 2 * 4 voxels, so a patch edge p gets
@@ -86,7 +88,7 @@ function totalStrides(patch: number[], plansStrides: number[][] | undefined): { 
   return { strides: patch.map((p) => 2 ** Math.max(0, Math.floor(Math.log2(p / 4)))), fromPlans: false };
 }
 
-function readPlansStrides(ctx: PathContext, cfg: Record<string, unknown>, dataset: DatasetSummary | undefined): number[][] | undefined {
+function readPlansStrides(ctx: PathContext, cfg: Record<string, unknown>, dataset: DatasetSummary | undefined): unknown {
   if (!dataset) return undefined;
   const pre = typeof cfg.preprocessedDir === 'string' ? resolveConfigPath(cfg.preprocessedDir, ctx).path : dataRoots(ctx).preprocessed;
   if (!pre) return undefined;

@@ -21,6 +21,7 @@ import {
   ImagePreviewRequest,
   InspectImageRequest,
   JobEventNotification,
+  LANGUAGE_ID,
   ListJobsRequest,
   ServerInfoRequest,
   StartJobRequest,
@@ -29,7 +30,7 @@ import {
   type NnsegSettings,
 } from '../protocol';
 import { ConfigService } from './configService';
-import { checkConfigFile } from './checkFile';
+import { checkConfigFile, firstError } from './checkFile';
 import { JobQueue } from '../jobs/queue';
 import { jobKinds } from '../jobs/kinds';
 import { inspectImage } from './inspectImage';
@@ -38,13 +39,29 @@ import { IntegrityCache } from './integrity';
 import { version } from '../util/version';
 import { errorMessage } from '../util/errors';
 
-/** Configs are recognised by file name, whatever languageId the client sends (json, jsonc, ours). */
-export function isConfigUri(uri: string): boolean {
-  return decodeURIComponent(uri).toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
+/**
+ * Configs are recognised by file name, whatever languageId the client sends (json, jsonc, ours); an
+ * unsaved (untitled) document counts when the editor gave it our language.
+ */
+export function isConfigDocument(doc: { uri: string; languageId: string }): boolean {
+  if (doc.languageId === LANGUAGE_ID) return true;
+  let name = doc.uri;
+  try {
+    name = decodeURIComponent(doc.uri);
+  } catch {
+    // A malformed %-escape is the client's problem, not a reason to stop serving: match the raw URI.
+  }
+  return name.toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
 }
 
+/** A file URI's path; a URI Node cannot decode (bad %-escape, a host) is taken as written, not thrown. */
 function uriToPath(uri: string): string {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+  if (!uri.startsWith('file:')) return uri;
+  try {
+    return fileURLToPath(uri);
+  } catch {
+    return uri.replace(/^file:\/\/[^/]*/, '');
+  }
 }
 
 export function defaultStorageDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -63,9 +80,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   let storageDir = defaultStorageDir();
   let canShowProgress = false;
   let queue: JobQueue | undefined;
-  const progress = new Map<string, WorkDoneProgressServerReporter>();
+  const progress = new Map<string, Promise<WorkDoneProgressServerReporter | undefined>>();
 
-  const pathContext = (uri: string) => ({ configFile: uriToPath(uri), workspaceFolders, settings });
+  // An unsaved document has no folder of its own: its relative paths resolve against the workspace.
+  const pathContext = (uri: string) => ({
+    configFile: uri.startsWith('file:') ? uriToPath(uri) : path.join(workspaceFolders[0] ?? process.cwd(), 'untitled.nnseg.json'),
+    workspaceFolders,
+    settings,
+  });
 
   connection.onInitialize((params: InitializeParams) => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitOptions>;
@@ -86,18 +108,20 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     };
   });
 
-  // Diagnostics are published per document version; a newer edit makes an older result moot.
+  // A result is moot once the document changed, closed or was reopened (a new document object, maybe
+  // with the same version number): only the document as it is gets diagnostics.
   async function validate(doc: TextDocument): Promise<void> {
-    if (!isConfigUri(doc.uri)) return;
+    if (!isConfigDocument(doc)) return;
     const v = doc.version;
+    const current = () => documents.get(doc.uri) === doc && doc.version === v;
     try {
       const { diagnostics, pending } = await service.diagnose(doc, pathContext(doc.uri), { cache: integrity, wait: false });
-      if (documents.get(doc.uri)?.version !== v) return;
+      if (!current()) return;
       await connection.sendDiagnostics({ uri: doc.uri, version: v, diagnostics });
       // The dataset's integrity check finished in the background: publish again with its findings.
       if (pending)
         void pending.then(() => {
-          if (documents.get(doc.uri)?.version === v) void validate(doc);
+          if (current()) void validate(doc);
         });
     } catch (err) {
       connection.console.error(`nnseg: checking ${doc.uri} failed: ${errorMessage(err)}`);
@@ -109,19 +133,19 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
   connection.onCompletion(async (p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return null;
+    if (!doc || !isConfigDocument(doc)) return null;
     return service.complete(doc, p.position);
   });
 
   connection.onHover((p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return null;
+    if (!doc || !isConfigDocument(doc)) return null;
     return service.hover(doc, p.position);
   });
 
   connection.onCodeAction((p) => {
     const doc = documents.get(p.textDocument.uri);
-    if (!doc || !isConfigUri(doc.uri)) return [];
+    if (!doc || !isConfigDocument(doc)) return [];
     return service.codeActions(doc, p.context.diagnostics);
   });
 
@@ -136,10 +160,10 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       queue = new JobQueue({ storageDir });
       queue.onEvent((e) => {
         void connection.sendNotification(JobEventNotification, e);
-        if (e.type === 'state') void reportProgress(e.job);
+        if (e.type === 'state') reportProgress(e.job);
         else if (e.type === 'progress') {
-          const percentage = e.fraction === undefined ? undefined : Math.round(e.fraction * 100);
-          progress.get(e.jobId)?.report(percentage ?? 0, e.message ?? '');
+          const percentage = e.fraction === undefined ? 0 : Math.round(e.fraction * 100);
+          void progress.get(e.jobId)?.then((reporter) => reporter?.report(percentage, e.message ?? ''));
         }
       });
     }
@@ -147,29 +171,40 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   }
 
   // LSP work-done progress: the editor shows it (with a cancel button) without knowing nnSeg's events.
-  async function reportProgress(job: JobInfo): Promise<void> {
+  // Creating it is a round trip: the job may end, or the client refuse, before the reporter exists, so
+  // every later step chains on the creation (in order: begin, reports, done).
+  function reportProgress(job: JobInfo): void {
     if (!canShowProgress) return;
     if (job.state === 'running' && !progress.has(job.id)) {
-      const reporter = await connection.window.createWorkDoneProgress();
-      progress.set(job.id, reporter);
-      reporter.begin(`nnSeg: ${job.title}`, 0, 'starting', true);
-      reporter.token.onCancellationRequested(() => getQueue().cancel(job.id));
+      const created = connection.window.createWorkDoneProgress().then(
+        (reporter) => {
+          reporter.begin(`nnSeg: ${job.title}`, 0, 'starting', true);
+          reporter.token.onCancellationRequested(() => getQueue().cancel(job.id));
+          return reporter;
+        },
+        (err) => {
+          connection.console.warn(`nnseg: the client refused a progress bar for ${job.title}: ${errorMessage(err)}`);
+          return undefined;
+        },
+      );
+      progress.set(job.id, created);
     } else if (job.state !== 'running' && job.state !== 'queued') {
-      progress.get(job.id)?.done();
+      const created = progress.get(job.id);
       progress.delete(job.id);
+      void created?.then((reporter) => reporter?.done());
     }
   }
 
   connection.onRequest(StartJobRequest, async (p) => {
     if (!trusted) throw new ResponseError(ErrorCodes.InvalidRequest, 'This workspace is not trusted: nnSeg gives language features only and runs no jobs. Trust the workspace to run jobs.');
-    const kind = jobKinds[p.kind];
+    // Own keys only: 'constructor' or 'toString' must not find Object's.
+    const kind = Object.hasOwn(jobKinds, p.kind) ? jobKinds[p.kind] : undefined;
     if (!kind) throw new ResponseError(ErrorCodes.InvalidParams, `Unknown job kind '${p.kind}'.`);
     const configFile = p.configUri ? uriToPath(p.configUri) : undefined;
     if (kind.needsConfig && !configFile) throw new ResponseError(ErrorCodes.InvalidParams, `The '${p.kind}' job needs an experiment config (*.nnseg.json).`);
     if (configFile && kind.needsConfig) {
-      const check = await checkConfigFile(configFile, { workspaceFolders, settings });
-      const first = check.diagnostics.find((d) => d.severity === 1);
-      if (first) throw new ResponseError(ErrorCodes.InvalidParams, `${path.basename(configFile)}:${first.range.start.line + 1}: ${first.message} (fix the config first; ${check.errors} error(s) in all)`);
+      const refused = firstError(await checkConfigFile(configFile, { workspaceFolders, settings }), path.basename(configFile));
+      if (refused) throw new ResponseError(ErrorCodes.InvalidParams, refused);
     }
     if (!kind.available) throw new ResponseError(ErrorCodes.InvalidRequest, `${kind.title} is not available yet in this version of nnSeg.`);
     const job = getQueue().enqueue({ kind: p.kind, configFile, params: p.params, settings, workspaceFolders });

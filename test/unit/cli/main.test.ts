@@ -42,3 +42,9 @@ test('the bin entry prints the package version', () => {
   assert.equal(r.status, 0);
   assert.match(r.stdout.trim(), /^\d+\.\d+\.\d+$/);
 });
+
+test('a job kind that is only an Object property (constructor) is an unknown kind, not a crash', async () => {
+  const io = capture();
+  assert.equal(await runCli(['jobs', 'run', 'constructor'], io), 2);
+  assert.match(io.stderr, /^nnseg: Unknown job kind 'constructor'; kinds: check, /);
+});

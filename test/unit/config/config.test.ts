@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveConfig, ConfigError } from '../../../server/src/config/resolve';
+import { readConfigFile, resolveConfig, ConfigError } from '../../../server/src/config/resolve';
 import { presetDefaults, schemaAt, defaultFor } from '../../../server/src/config/schema';
-import { repoRoot } from '../../helpers/data';
+import { isInside } from '../../../server/src/config/paths';
+import { repoRoot, tempDir } from '../../helpers/data';
 
 test('the generated config types are up to date with the schema', () => {
   const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'gen-config-type.mjs'), '--check'], { encoding: 'utf8' });
@@ -53,6 +55,8 @@ test('an invalid config is refused with its first error, naming the file', () =>
   assert.throws(() => resolveConfig({ dataset: 'D', loss: { ceWeight: -1 } }, 'my.nnseg.json'), (e: unknown) => e instanceof ConfigError && /my\.nnseg\.json: invalid config: \/loss\/ceWeight must be >= 0/.test((e as Error).message));
   assert.throws(() => resolveConfig({ preset: 'improved' }, 'a.nnseg.json'), /must have required property 'dataset'/);
   assert.throws(() => resolveConfig({ dataset: 'D', bogus: 1 }, 'a.nnseg.json'), /additional properties/);
+  assert.throws(() => resolveConfig({ dataset: 'D', loss: { 'dice/weight': 1 } }, 'a.nnseg.json'), /\/loss must NOT have additional properties \("dice\/weight"\)/);
+  assert.throws(() => resolveConfig({ dataset: 'D', configuration: '3d' }, 'a.nnseg.json'), /\/configuration must be equal to one of the allowed values \("3d_fullres", "3d_lowres", "2d"\)/);
 });
 
 test('every knob that has a default also names nnU-Net\'s value', () => {
@@ -70,4 +74,42 @@ test('every knob that has a default also names nnU-Net\'s value', () => {
   walk(presetDefaults('improved'), []);
   assert.deepEqual(missing, []);
   assert.equal(defaultFor(schemaAt(['loss', 'diceWeight'])!, 'baseline'), 1);
+});
+
+test('schema lookups see the schema\'s own keys only, not Object.prototype\'s', () => {
+  assert.equal(schemaAt(['constructor']), undefined);
+  assert.equal(schemaAt(['augmentation', 'toString']), undefined);
+  assert.equal(schemaAt(['loss', 'diceWeight'])?.default, 1.5);
+});
+
+test('a path is inside a folder only when it stays there with symlinks resolved, existing or not', () => {
+  const ws = tempDir();
+  const outside = tempDir();
+  try {
+    fs.symlinkSync(outside.dir, path.join(ws.dir, 'link'));
+    fs.symlinkSync(path.join(outside.dir, 'not-yet'), path.join(ws.dir, 'dangling'));
+    fs.mkdirSync(path.join(ws.dir, 'real'));
+    const roots = [fs.realpathSync(ws.dir)];
+    assert.equal(isInside(path.join(ws.dir, 'real', 'results'), roots), true);
+    assert.equal(isInside(path.join(ws.dir, 'new', 'deeper', 'results'), roots), true);
+    assert.equal(isInside(path.join(ws.dir, 'link'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'link', 'new', 'results'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'dangling', 'results'), roots), false);
+    assert.equal(isInside(path.join(ws.dir, 'real', '..', '..', 'x'), roots), false);
+    assert.equal(isInside(`${ws.dir}-sibling`, roots), false);
+  } finally {
+    ws.cleanup();
+    outside.cleanup();
+  }
+});
+
+test('a "__proto__" key in a config file is refused, not taken as the config\'s prototype', () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir.dir, 'p.nnseg.json');
+    fs.writeFileSync(file, '{\n  "dataset": "D",\n  "__proto__": { "preset": "baseline" }\n}\n');
+    assert.throws(() => readConfigFile(file), (e: unknown) => e instanceof ConfigError && /p\.nnseg\.json:3:3: "__proto__" is not a config key/.test((e as Error).message));
+  } finally {
+    dir.cleanup();
+  }
 });
