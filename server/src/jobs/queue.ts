@@ -10,7 +10,7 @@ import { jobKinds, type JobSpec } from './kinds';
 import type { ChildMessage, ParentMessage } from './ipc';
 
 export interface QueueOptions {
-  /** Extension storage: jobs.json and one folder per job (log, scratch). Never the user's repository. */
+  /** Extension storage: jobs-<pid>.json and one folder per job (log, scratch). Never the user's repository. */
   storageDir: string;
   /** The job process entry; defaults to the compiled child.js beside this file. */
   childModule?: string;
@@ -43,7 +43,7 @@ function jobEnv(id: string, spec: JobSpec): NodeJS.ProcessEnv {
 
 /**
  * One compute job at a time, in a child process; the rest wait in order. Reports every change as a
- * JobEvent, keeps a log file per job and the job list in jobs.json, so a restarted backend can say what
+ * JobEvent, keeps a log file per job and the job list in jobs-<pid>.json, so a restarted backend can say what
  * happened to the job that was running when it died.
  */
 export class JobQueue {
@@ -56,7 +56,9 @@ export class JobQueue {
 
   constructor(private readonly opts: QueueOptions) {
     fs.mkdirSync(opts.storageDir, { recursive: true });
-    this.stateFile = path.join(opts.storageDir, 'jobs.json');
+    // One state file per backend process: two editor windows (or an editor and `nnseg jobs run`) share
+    // the storage folder without overwriting each other's job list.
+    this.stateFile = path.join(opts.storageDir, `jobs-${process.pid}.json`);
     this.restore();
   }
 
@@ -273,27 +275,57 @@ export class JobQueue {
     }
   }
 
-  /** A job that was queued or running when the previous backend died is reported as failed, with why. */
+  /**
+   * Jobs of backends that are gone (this one's predecessor after a crash or restart) are taken over,
+   * those that were queued or running reported as failed with why; their files are then removed. A live
+   * backend's file is left to it.
+   */
   private restore(): void {
-    const saved = readState(this.stateFile);
-    if (!saved) return;
-    for (const j of saved.jobs) this.jobs.push(interrupted(j));
-    this.persist();
+    let adopted = false;
+    for (const { file, state, live } of stateFiles(this.opts.storageDir)) {
+      if (live || file === this.stateFile) continue;
+      for (const j of state.jobs) if (!this.jobs.some((k) => k.id === j.id)) this.jobs.push(interrupted(j));
+      fs.rmSync(file, { force: true });
+      adopted = true;
+    }
+    if (adopted) {
+      this.jobs.sort((a, b) => (a.queuedAt ?? '').localeCompare(b.queuedAt ?? ''));
+      this.trim();
+      this.persist();
+    }
   }
 
   /**
-   * The saved jobs, without touching the file (`nnseg jobs list`): a live backend's jobs as it wrote
-   * them, a dead one's active jobs as interrupted.
+   * The saved jobs of every backend, without touching the files (`nnseg jobs list`): a live backend's
+   * jobs as it wrote them, a dead one's active jobs as interrupted.
    */
   static readSaved(storageDir: string): JobInfo[] {
-    const saved = readState(path.join(storageDir, 'jobs.json'));
-    if (!saved) return [];
-    const live = saved.pid !== undefined && saved.pid !== process.pid && isAlive(saved.pid);
-    return live ? saved.jobs : saved.jobs.map(interrupted);
+    return stateFiles(storageDir)
+      .flatMap(({ state, live }) => (live ? state.jobs : state.jobs.map(interrupted)))
+      .sort((a, b) => (a.queuedAt ?? '').localeCompare(b.queuedAt ?? ''));
   }
 }
 
-/** jobs.json as written by persist(); anything else (an older or broken file) is skipped, not thrown. */
+/** Every backend's state file (jobs-<pid>.json, and jobs.json of older versions) with whether its backend still runs. */
+function stateFiles(storageDir: string): { file: string; state: { pid?: number; jobs: JobInfo[] }; live: boolean }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(storageDir);
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const n of names.filter((x) => /^jobs(-\d+)?\.json$/.test(x)).sort()) {
+    const file = path.join(storageDir, n);
+    const state = readState(file);
+    if (!state) continue;
+    const live = state.pid !== undefined && state.pid !== process.pid && isAlive(state.pid);
+    out.push({ file, state, live });
+  }
+  return out;
+}
+
+/** A state file as written by persist(); anything else (an older or broken file) is skipped, not thrown. */
 function readState(file: string): { pid?: number; jobs: JobInfo[] } | undefined {
   let saved: unknown;
   try {

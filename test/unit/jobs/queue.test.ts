@@ -146,3 +146,25 @@ test('a job dropped from the 50 kept takes its log folder with it, and only its 
   for (const id of ['old-00', 'old-04']) assert.equal(fs.existsSync(path.join(storageDir, 'jobs', id)), false, id);
   for (const id of ['old-05', 'old-53']) assert.equal(fs.existsSync(path.join(storageDir, 'jobs', id)), true, id);
 });
+
+test('backends sharing a storage folder keep their own job lists; a dead one\'s jobs are taken over', () => {
+  const storageDir = path.join(ws.dir, 'shared-storage');
+  fs.mkdirSync(storageDir);
+  const job = (id: string) => ({ id, kind: 'selftest', title: 'T', state: 'running', queuedAt: `2026-01-01T00:00:0${id.length}Z`, startedAt: 't' });
+  // The parent of this test process stands in for another live backend (another window).
+  const liveFile = path.join(storageDir, `jobs-${process.ppid}.json`);
+  const liveText = JSON.stringify({ pid: process.ppid, jobs: [job('live')] });
+  fs.writeFileSync(liveFile, liveText);
+  // A pid no process has: a backend that crashed.
+  const deadPid = 4194300;
+  const deadFile = path.join(storageDir, `jobs-${deadPid}.json`);
+  fs.writeFileSync(deadFile, JSON.stringify({ pid: deadPid, jobs: [job('dead')] }));
+  const queue = new JobQueue({ storageDir });
+  assert.deepEqual(queue.list().map((j) => [j.id, j.state]), [['dead', 'failed']]);
+  assert.match(queue.get('dead')!.error!, /backend stopped while this job was running/);
+  assert.equal(fs.existsSync(deadFile), false, 'the dead backend\'s file is taken over');
+  assert.equal(fs.readFileSync(liveFile, 'utf8'), liveText, 'the live backend\'s file is left alone');
+  const all = JobQueue.readSaved(storageDir).map((j) => [j.id, j.state]);
+  assert.deepEqual(all.sort(), [['dead', 'failed'], ['live', 'running']]);
+  queue.dispose();
+});
