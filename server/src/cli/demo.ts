@@ -17,7 +17,7 @@ const DATASET = 'Dataset900_Demo';
  */
 const command: CliCommand = {
   name: 'demo',
-  summary: 'Run the pipeline on built-in (generated) data: dataset, config, checks, planning, preprocessing',
+  summary: 'Run the pipeline on built-in (generated) data',
   usage: 'nnseg demo [--dir DIR] [--json]',
   options: { dir: { type: 'string' } },
   async run(args, io) {

@@ -48,3 +48,12 @@ test('a job kind that is only an Object property (constructor) is an unknown kin
   assert.equal(await runCli(['jobs', 'run', 'constructor'], io), 2);
   assert.match(io.stderr, /^nnseg: Unknown job kind 'constructor'; kinds: check, /);
 });
+
+test('each command module has the summary the top-level help lists (written in two places for lazy loading)', () => {
+  const { commands } = require('../../../server/src/cli/commands') as typeof import('../../../server/src/cli/commands');
+  for (const c of commands) {
+    const m = c.load().default;
+    assert.equal(m.name, c.name);
+    assert.equal(m.summary, c.summary, c.name);
+  }
+});
