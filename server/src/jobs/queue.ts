@@ -167,7 +167,11 @@ export class JobQueue {
     lines(child.stdout, 'info');
     lines(child.stderr, 'warn');
     child.on('message', (m: ChildMessage) => this.onChildMessage(next, m));
-    child.on('error', (err) => this.log(next, 'error', `Job process error: ${err.message}`));
+    child.on('error', (err) => {
+      this.log(next, 'error', `Job process error: ${err.message}`);
+      // A process that never started may never 'close': do not let the queue wait for it forever.
+      if (child.pid === undefined) setTimeout(() => this.running?.child === child && this.onExit(next, null, null), 1000).unref();
+    });
     // 'close', not 'exit': it comes after the process's last message and output have been read.
     child.on('close', (code, signal) => this.onExit(next, code, signal));
     this.sendTo(child, { type: 'start', spec });
@@ -213,7 +217,11 @@ export class JobQueue {
     if (r && job.state === 'running') {
       if (r.cancelled) this.finish(job, 'cancelled', { message: 'Cancelled (the job process was stopped).' });
       else {
-        const how = signal ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}` : `exited with code ${code}`;
+        const how = signal
+          ? `was killed by ${signal}${signal === 'SIGKILL' ? ' (out of memory, or killed by another program)' : ''}`
+          : code === null
+            ? 'could not be started'
+            : `exited with code ${code}`;
         // A process that ends itself (exit code, V8's abort on a full heap) says why on stderr; one
         // killed from outside does not, and its last line would only mislead.
         const said = r.lastError && signal !== 'SIGKILL' && signal !== 'SIGTERM' ? `; the last line it wrote to stderr: ${r.lastError}` : '.';
