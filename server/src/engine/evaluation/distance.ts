@@ -128,33 +128,7 @@ export function directedSquaredDistances(features: Int32Array, queries: Int32Arr
 
     // axis y: per x column, envelope over y, evaluated at the query rows.
     for (let x = 0; x < bx; x++) {
-      let k = -1;
-      const col = x * by;
-      for (let y = 0; y < by; y++) {
-        const f = g[col + y];
-        if (f === Infinity) continue;
-        const fy = f + wy * y * y;
-        if (k < 0) {
-          k = 0;
-          v[0] = y;
-          fv[0] = f;
-          zb[0] = -Infinity;
-          zb[1] = Infinity;
-          continue;
-        }
-        let s = 0;
-        while (true) {
-          const r = v[k];
-          s = (fy - (fv[k] + wy * r * r)) / (2 * wy * (y - r));
-          if (s <= zb[k]) k--;
-          else break;
-        }
-        k++;
-        v[k] = y;
-        fv[k] = f;
-        zb[k] = s;
-        zb[k + 1] = Infinity;
-      }
+      const k = lowerEnvelope(g, x * by, by, wy, v, fv, zb);
       if (k < 0) {
         for (let r = 0; r < nRows; r++) h[rows[r] * bx + x] = Infinity;
         continue;
@@ -175,33 +149,7 @@ export function directedSquaredDistances(features: Int32Array, queries: Int32Arr
       const base = z * slice + y * bx;
       let k1 = k0;
       while (k1 < qEnd && queries[k1] < base + bx) k1++;
-      let k = -1;
-      const row = y * bx;
-      for (let x = 0; x < bx; x++) {
-        const f = h[row + x];
-        if (f === Infinity) continue;
-        const fx = f + wx * x * x;
-        if (k < 0) {
-          k = 0;
-          v[0] = x;
-          fv[0] = f;
-          zb[0] = -Infinity;
-          zb[1] = Infinity;
-          continue;
-        }
-        let s = 0;
-        while (true) {
-          const rr = v[k];
-          s = (fx - (fv[k] + wx * rr * rr)) / (2 * wx * (x - rr));
-          if (s <= zb[k]) k--;
-          else break;
-        }
-        k++;
-        v[k] = x;
-        fv[k] = f;
-        zb[k] = s;
-        zb[k + 1] = Infinity;
-      }
+      const k = lowerEnvelope(h, y * bx, bx, wx, v, fv, zb);
       let j = 0;
       for (let t = k0; t < k1; t++) {
         const x = queries[t] - base;
@@ -224,6 +172,41 @@ export function directedSquaredDistances(features: Int32Array, queries: Int32Arr
     q = qEnd;
   }
   return out;
+}
+
+/**
+ * Felzenszwalb-Huttenlocher: the lower envelope of the parabolas w (i - p)^2 + f[off + p] over the finite
+ * f of one line of n samples. Writes their positions (v), values (fv) and the envelope's boundaries (zb);
+ * returns the index of the last parabola, -1 when the line has no finite value.
+ */
+function lowerEnvelope(f: Float64Array, off: number, n: number, w: number, v: Int32Array, fv: Float64Array, zb: Float64Array): number {
+  let k = -1;
+  for (let i = 0; i < n; i++) {
+    const fi = f[off + i];
+    if (fi === Infinity) continue;
+    if (k < 0) {
+      k = 0;
+      v[0] = i;
+      fv[0] = fi;
+      zb[0] = -Infinity;
+      zb[1] = Infinity;
+      continue;
+    }
+    const fw = fi + w * i * i;
+    let s = 0;
+    while (true) {
+      const r = v[k];
+      s = (fw - (fv[k] + w * r * r)) / (2 * w * (i - r));
+      if (s <= zb[k]) k--;
+      else break;
+    }
+    k++;
+    v[k] = i;
+    fv[k] = fi;
+    zb[k] = s;
+    zb[k + 1] = Infinity;
+  }
+  return k;
 }
 
 /**
