@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { CancelJobRequest, CheckConfigRequest, CONFIG_FILE_SUFFIX, StartJobRequest, type JobKind } from '../../server/src/protocol';
+import { CancelJobRequest, CheckConfigRequest, CONFIG_FILE_SUFFIX, hasConfigSuffix, StartJobRequest, type JobKind } from '../../server/src/protocol';
 import type { JobTracker } from './jobs/tracker';
 import { showReport } from './reports/reportPanel';
 
@@ -14,7 +14,7 @@ export interface CommandDeps {
 /** The experiment config to act on: the active editor's, else the only one, else the user's pick. */
 async function pickConfig(): Promise<vscode.Uri | undefined> {
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && active.path.endsWith(CONFIG_FILE_SUFFIX)) return active;
+  if (active && hasConfigSuffix(active.path)) return active;
   const found = await vscode.workspace.findFiles(`**/*${CONFIG_FILE_SUFFIX}`, '**/node_modules/**', 50);
   if (found.length === 1) return found[0];
   if (!found.length) {

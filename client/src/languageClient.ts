@@ -40,6 +40,8 @@ export function createBackend(context: vscode.ExtensionContext, tracker: JobTrac
     // By file name, whatever language the editor assigned (json, jsonc or ours).
     documentSelector: [
       { scheme: 'file', pattern: `**/*${CONFIG_FILE_SUFFIX}` },
+      // VS Code gives our language to A.NNSEG.JSON too (its association ignores case); the glob does not.
+      { scheme: 'file', language: 'nnseg-config' },
       { scheme: 'untitled', language: 'nnseg-config' },
     ],
     outputChannel: log,

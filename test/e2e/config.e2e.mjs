@@ -24,6 +24,9 @@ fs.writeFileSync(
 `,
 );
 
+// VS Code's language association ignores case; the language server must serve such a file too.
+fs.writeFileSync(path.join(ws, 'Upper.NNSEG.JSON'), '{ "dataset": "Dataset001_Liver", "preset": "fancy" }\n');
+
 // Only this VS Code's backend: its module lives in this scenario's own extensions folder.
 let extDir = '';
 function backendPids() {
@@ -51,6 +54,11 @@ const ok = await scenario('config', { workspace: ws }, async ({ page, screenshot
   log('problems:', JSON.stringify(rows));
   assert.ok(rows.some((t) => /outside \[0, 1\]/.test(t)), 'probability diagnostic listed');
   await screenshot('problems');
+
+  await openFile(page, 'Upper.NNSEG.JSON');
+  await until(async () => (await problems(page)).some((t) => t.includes('Upper.NNSEG.JSON')), 30000, 'diagnostics for an upper-case config name');
+  log('upper-case config name served');
+  await openFile(page, 'broken.nnseg.json');
 
   // Completion on the empty line 5 offers schema properties.
   await editor.click();
@@ -91,6 +99,7 @@ const ok = await scenario('config', { workspace: ws }, async ({ page, screenshot
     return t.includes('backend process stopped and was restarted') && t;
   }, 30000, 'backend restart message');
   assert.ok(note.includes('Self-test (CPU load) did not finish'), 'the message names the job that did not finish');
+  assert.ok(!note.includes('Self-test (CPU load) failed'), 'one message for the crash, not a second "failed" one');
   await screenshot('backend-restarted');
   const after = await until(async () => {
     const now = backendPids();

@@ -127,6 +127,9 @@ test('configs are recognised by file name whatever the languageId; other JSON is
   const r = await client.open(path.join(ws.dir, 'b.nnseg.json'), '{ "dataset": 3 }', 'json');
   assert.equal(r.diagnostics.length, 1);
   await client.open(path.join(ws.dir, 'c.nnseg.json'), '{ "dataset": 3 }', 'nnseg-config');
+  // Case-insensitive, like VS Code's language association (a client may send 'jsonc' for it).
+  const upper = await client.open(path.join(ws.dir, 'D.NNSEG.JSON'), '{ "dataset": 3 }', 'jsonc');
+  assert.equal(upper.diagnostics.length, 1);
   const race = await Promise.race([otherDiag.then(() => 'published'), new Promise((res) => setTimeout(() => res('none'), 300))]);
   void client.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(other).toString(), languageId: 'json', version: 1, text: '{"x": 1}' } });
   assert.equal(race, 'none');

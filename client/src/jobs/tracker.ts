@@ -8,6 +8,7 @@ import type { JobEvent, JobInfo } from '../../../server/src/protocol';
  */
 export class JobTracker implements vscode.Disposable {
   private readonly jobs = new Map<string, JobInfo>();
+  private readonly lost = new Set<string>();
   private readonly emitter = new vscode.EventEmitter<JobEvent>();
   readonly onEvent = this.emitter.event;
 
@@ -35,10 +36,16 @@ export class JobTracker implements vscode.Disposable {
     for (const j of this.jobs.values()) {
       if (j.state !== 'running' && j.state !== 'queued') continue;
       Object.assign(j, { state: 'failed', error: reason, endedAt: new Date().toISOString() });
+      this.lost.add(j.id);
       failed.push(j);
       this.emitter.fire({ type: 'state', job: { ...j } });
     }
     return failed;
+  }
+
+  /** Failed because the backend died; the restart message already names it, so no second message. */
+  lostWithBackend(id: string): boolean {
+    return this.lost.has(id);
   }
 
   list(): JobInfo[] {

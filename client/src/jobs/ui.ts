@@ -50,6 +50,7 @@ export function registerJobUi(tracker: JobTracker, log: vscode.LogOutputChannel,
     open.get(job.id)?.end();
     open.delete(job.id);
     if (job.state === 'failed') {
+      if (tracker.lostWithBackend(job.id)) return;
       void vscode.window.showErrorMessage(`nnSeg: ${job.title} failed: ${job.error}`, 'Show Logs').then((a) => a && log.show(true));
     } else if (job.state === 'succeeded') {
       void vscode.window.setStatusBarMessage(`nnSeg: ${job.title} finished`, 5000);

@@ -76,6 +76,15 @@ function overlaps(a: Range, b: Range): boolean {
   return before(a.start, b.end) && before(b.start, a.end);
 }
 
+function withoutUniqueItems<T>(node: T): T {
+  if (Array.isArray(node)) node.forEach(withoutUniqueItems);
+  else if (node && typeof node === 'object') {
+    delete (node as Record<string, unknown>).uniqueItems;
+    Object.values(node).forEach(withoutUniqueItems);
+  }
+  return node;
+}
+
 /**
  * The language features for *.nnseg.json: JSON parsing, schema validation and completion from
  * vscode-json-languageservice, plus nnSeg's semantic checks, hover and quick fixes. No editor state:
@@ -84,7 +93,8 @@ function overlaps(a: Range, b: Range): boolean {
 export class ConfigService {
   private readonly ls: LanguageService;
   // json-languageservice resolves $refs in place: give it its own copy, never the shared schema object.
-  private readonly schema = structuredClone(experimentSchema());
+  // Without uniqueItems: the semantic checks do that in linear time (see checkUnique).
+  private readonly schema = withoutUniqueItems(structuredClone(experimentSchema()));
 
   constructor() {
     this.ls = getLanguageService({

@@ -16,7 +16,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   CancelJobRequest,
   CheckConfigRequest,
-  CONFIG_FILE_SUFFIX,
+  hasConfigSuffix,
   DidChangeSettingsNotification,
   ImagePreviewRequest,
   InspectImageRequest,
@@ -51,7 +51,7 @@ export function isConfigDocument(doc: { uri: string; languageId: string }): bool
   } catch {
     // A malformed %-escape is the client's problem, not a reason to stop serving: match the raw URI.
   }
-  return name.toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
+  return hasConfigSuffix(name);
 }
 
 /** A file URI's path; a URI Node cannot decode (bad %-escape, a host) is taken as written, not thrown. */

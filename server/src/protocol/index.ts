@@ -9,6 +9,11 @@ export const LANGUAGE_ID = 'nnseg-config';
 /** Experiment configs are recognised by file name, whatever languageId the editor sends. */
 export const CONFIG_FILE_SUFFIX = '.nnseg.json';
 
+/** Case-insensitive, as VS Code's own file-name-to-language association is, so client and server agree. */
+export function hasConfigSuffix(name: string): boolean {
+  return name.toLowerCase().endsWith(CONFIG_FILE_SUFFIX);
+}
+
 export type JobKind =
   | 'check'
   | 'fingerprint'
