@@ -38,11 +38,23 @@ function gpuReport(): { nvidiaSmi: string | null; cudaVisibleDevices: string | n
   };
 }
 
+/** Installed means it loads: npm keeps an optional package whose install script failed, without its binding. */
+function tensorflowPiece(pkg: string, detail: string): Piece {
+  if (!resolvable(pkg)) return { name: pkg, installed: false, detail };
+  try {
+    require(pkg);
+    return { name: pkg, installed: true, detail };
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    return { name: pkg, installed: false, detail: `present but does not load (${why}); reinstall it where its install script can download libtensorflow` };
+  }
+}
+
 function pieces(nativeAvailable: boolean, nativeReason?: string): Piece[] {
   const torch = fs.existsSync('/usr/bin/python3') ? run('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)']) : null;
   return [
-    { name: '@tensorflow/tfjs-node-gpu', installed: resolvable('@tensorflow/tfjs-node-gpu'), detail: 'TensorFlow C library with CUDA (optional dependency; its install downloads libtensorflow)' },
-    { name: '@tensorflow/tfjs-node', installed: resolvable('@tensorflow/tfjs-node'), detail: 'TensorFlow C library, CPU' },
+    tensorflowPiece('@tensorflow/tfjs-node-gpu', 'TensorFlow C library with CUDA (optional dependency; its install downloads libtensorflow)'),
+    tensorflowPiece('@tensorflow/tfjs-node', 'TensorFlow C library, CPU'),
     { name: 'native oneDNN kernels', installed: nativeAvailable, detail: nativeAvailable ? 'compute/native' : `not available: ${nativeReason ?? 'not built'}` },
     { name: 'python3-torch (benchmarks only)', installed: torch !== null, detail: torch ? `PyTorch ${torch} at /usr/bin/python3` : 'apt-get install python3-torch to get the PyTorch column of npm run bench -- engine' },
   ];
@@ -101,7 +113,7 @@ const command: CliCommand = {
       path: i.path,
       versions: { tfjs: i.tfjsVersion, backend: i.backendVersion ?? null, node: process.versions.node, tensorflowPackage: i.tensorflowPackage ?? null },
       wasm: i.backend === 'wasm' ? { simd: i.simd, threads: i.threads, heapLimitMB: 4096, heapNowMB: wasmHeap ? Math.round(wasmHeap / 2 ** 20) : null } : null,
-      native: i.native,
+      native: { ...i.native, active: i.path === 'native' },
       gpu: resolvable('@tensorflow/tfjs-node-gpu') ? gpuReport() : null,
       memory: { totalMB: Math.round(os.totalmem() / 2 ** 20), freeMB: Math.round(os.freemem() / 2 ** 20), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null },
       optional: pieces(i.native.available, i.native.reason),
@@ -113,9 +125,10 @@ const command: CliCommand = {
     } else {
       const lines = [
         describe(i),
+        i.path === 'native' && i.threads ? `native kernels: ${i.threads} OpenMP threads (nnseg.threads; 0 = all cores)` : null,
         report.wasm ? `wasm: SIMD ${report.wasm.simd ? 'on' : 'off'}, threads ${report.wasm.threads}, heap limit 4096 MB (wasm32)` : null,
         `native oneDNN path: ${i.native.available ? `available${i.native.version ? ` (oneDNN ${i.native.version}${i.native.isa ? `, ${i.native.isa}` : ''})` : ''}` : `unavailable: ${i.native.reason ?? 'unknown'}`}`,
-        report.gpu ? `GPU: ${report.gpu.nvidiaSmi ?? 'nvidia-smi not found'}; CUDA runtime ${report.gpu.libcudart ? 'found' : 'not found'}; CUDA_VISIBLE_DEVICES=${report.gpu.cudaVisibleDevices ?? '(unset)'}` : 'GPU: tfjs-node-gpu not installed (CPU only)',
+        report.gpu ? `GPU (tfjs-node-gpu present): ${report.gpu.nvidiaSmi ?? 'nvidia-smi not found'}; CUDA runtime ${report.gpu.libcudart ? 'found' : 'not found'}; CUDA_VISIBLE_DEVICES=${report.gpu.cudaVisibleDevices ?? '(unset)'}` : 'GPU: tfjs-node-gpu not installed (CPU only)',
         `memory: ${report.memory.freeMB} MB free of ${report.memory.totalMB} MB, ${report.memory.cpus} CPUs (${report.memory.cpuModel})`,
         'optional pieces:',
         ...report.optional.map((p) => `  ${p.installed ? '[x]' : '[ ]'} ${p.name}: ${p.detail}`),

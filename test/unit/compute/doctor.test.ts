@@ -28,3 +28,34 @@ test('doctor --json reports backend, versions, SIMD/threads, native state, memor
 test('doctor rejects an unknown backend as a usage error', async () => {
   await assert.rejects(doctor.run({ values: { backend: 'gpu' }, positionals: [] }, io().io), UsageError);
 });
+
+test('an optional tensorflow package counts as installed only when it loads', async () => {
+  const o = io();
+  await doctor.run({ values: { json: true, backend: 'wasm', 'no-self-test': true }, positionals: [] }, o.io);
+  const r = JSON.parse(o.out.join(''));
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    let loads = true;
+    try {
+      require(pkg);
+    } catch {
+      loads = false;
+    }
+    const piece = r.optional.find((p: { name: string }) => p.name === pkg);
+    assert.equal(piece.installed, loads, `${pkg}: ${piece.detail}`);
+  }
+});
+
+test('backend cpu runs the native kernels when they are built, and doctor gives their thread count', async (t) => {
+  const o = io();
+  await doctor.run({ values: { json: true, backend: 'cpu', 'no-self-test': true }, positionals: [] }, o.io);
+  const r = JSON.parse(o.out.join(''));
+  assert.equal(r.backend, 'cpu');
+  if (!r.native.available) return t.skip(`native kernels unavailable: ${r.native.reason}`);
+  assert.equal(r.path, 'native');
+  assert.equal(r.native.active, true);
+  assert.ok(r.native.threads >= 1, JSON.stringify(r.native));
+  // Plain tfjs cpu stays reachable for comparisons.
+  const p = io();
+  await doctor.run({ values: { json: true, path: 'cpu', 'no-self-test': true }, positionals: [] }, p.io);
+  assert.equal(JSON.parse(p.out.join('')).path, 'cpu');
+});

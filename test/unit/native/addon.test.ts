@@ -38,7 +38,25 @@ test('a corrupt addon file gives a reason, not a crash', () => {
   fs.writeFileSync(bad, Buffer.from('this is not a shared object'));
   const r = loadIn({ NNSEG_NATIVE: '', NNSEG_NATIVE_ADDON: bad });
   assert.equal(r.available, false);
-  assert.match(r.reason!, /bad\.node/);
+  assert.match(r.reason!, /bad\.node is not a loadable library: it is corrupt or truncated/);
+});
+
+test('a broken addon: the backend falls back to wasm with one warning; a never-built one falls back quietly', () => {
+  const selectJs = path.join(path.dirname(indexJs), '..', 'select.js');
+  const bad = path.join(tmp.dir, 'broken.node');
+  fs.writeFileSync(bad, Buffer.from('not a shared object either'));
+  const run = (addon: string) => spawnSync(process.execPath, ['-e', `const s=require(${JSON.stringify(selectJs)});(async()=>{for(let i=0;i<2;i++){const c=await s.selectCompute();console.log(c.path)}})()`], {
+    env: { ...process.env, NNSEG_NATIVE: '', NNSEG_BACKEND: '', NNSEG_NATIVE_ADDON: addon }, encoding: 'utf8',
+  });
+  const r = run(bad);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['wasm', 'wasm']);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('native oneDNN kernels are unavailable'));
+  assert.equal(warnings.length, 1, r.stderr);
+  assert.match(warnings[0], /using the wasm path: .*broken\.node is not a loadable library/);
+  const q = run(path.join(tmp.dir, 'never-built.node'));
+  assert.equal(q.status, 0, q.stderr);
+  assert.ok(!q.stderr.includes('native oneDNN kernels are unavailable'), q.stderr);
 });
 
 test('an addon whose libdnnl.so is missing at run time gives a reason naming oneDNN', { skip: skipNoNative }, () => {

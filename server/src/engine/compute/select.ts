@@ -25,6 +25,10 @@ export interface NativeState {
   reason?: string;
   version?: string;
   isa?: string;
+  /** OpenMP threads the kernels use (nnseg.threads, else all cores) */
+  threads?: number;
+  /** never built (expected where oneDNN is not installed), as opposed to built and broken */
+  notBuilt?: boolean;
   disabled?: boolean;
 }
 
@@ -35,6 +39,7 @@ export interface ComputeInfo {
   backendVersion?: string;
   /** wasm only */
   simd?: boolean;
+  /** wasm threads, or the native kernels' OpenMP threads */
   threads?: number;
   native: NativeState;
   /** tensorflow only: which package was loaded */
@@ -59,7 +64,7 @@ export interface SelectOptions {
 }
 
 interface NativeModule {
-  loadNative(): { available: boolean; reason?: string; version?: string; isa?: string; registerKernels(t: Tf): void };
+  loadNative(): { available: boolean; reason?: string; version?: string; isa?: string; threads?: number; notBuilt?: boolean; registerKernels(t: Tf): void };
 }
 
 /** The optional tensorflow packages, in order of preference; the real code path, guarded. */
@@ -73,7 +78,8 @@ function loadTensorflow(notes: string[]): { pkg: string; mod: Tf } | null {
       }
       return { pkg, mod };
     } catch (e) {
-      notes.push(`${pkg}: not installed (${(e as Error).message.split('\n')[0]})`);
+      const missing = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && (e as Error).message.includes(`'${pkg}'`);
+      notes.push(`${pkg}: ${missing ? 'not installed' : 'installed but does not load'} (${(e as Error).message.split('\n')[0]})`);
     }
   }
   return null;
@@ -93,13 +99,14 @@ export function nativeState(): { mod?: ReturnType<NativeModule['loadNative']>; s
   }
   try {
     const n = mod.loadNative();
-    return (nativeCache = { mod: n, state: { present: true, available: n.available, reason: n.reason, version: n.version, isa: n.isa } });
+    return (nativeCache = { mod: n, state: { present: true, available: n.available, reason: n.reason, version: n.version, isa: n.isa, threads: n.threads, notBuilt: n.notBuilt } });
   } catch (e) {
     return (nativeCache = { state: { present: true, available: false, reason: (e as Error).message } });
   }
 }
 
 const registered = new Set<string>();
+let warnedNative = false;
 
 export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> {
   // Production mode: no tfjs console banners ("install our node backend", which the cpu fallback
@@ -112,6 +119,7 @@ export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> 
   let path: ComputePath;
   let backendVersion: string | undefined;
   let tensorflowPackage: string | undefined;
+  const info0: Partial<ComputeInfo> = {};
 
   const tfNode = want === 'tensorflow' || (want === 'auto' && !opts.path) ? loadTensorflow(notes) : null;
   if (want === 'tensorflow' && !tfNode) throw new NnsegError(`The tensorflow backend was requested but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node is installed (${notes.join('; ')}).`);
@@ -121,7 +129,7 @@ export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> 
     path = 'tensorflow';
     tensorflowPackage = tfNode.pkg;
     backendVersion = (tfNode.mod as unknown as { version?: Record<string, string> }).version?.['tfjs-node'];
-  } else if (opts.path === 'native' || (want === 'auto' && !opts.path && native.state.available)) {
+  } else if (opts.path === 'native' || ((want === 'auto' || want === 'cpu') && !opts.path && native.state.available)) {
     if (!native.state.available || !native.mod) throw new NnsegError(`The native compute path was requested but is not available: ${native.state.reason ?? 'unknown reason'}.`);
     await tf.setBackend('cpu');
     if (!registered.has('native')) {
@@ -131,6 +139,7 @@ export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> 
     }
     path = 'native';
     backendVersion = native.state.version;
+    info0.threads = native.state.threads;
   } else if (opts.path === 'cpu' || want === 'cpu') {
     await tf.setBackend('cpu');
     registerHostKernels('cpu');
@@ -158,14 +167,22 @@ export async function selectCompute(opts: SelectOptions = {}): Promise<Compute> 
   await tf.ready();
   const backend = tf.getBackend();
   const info: ComputeInfo = {
-    backend, path, tfjsVersion: tf.version_core, backendVersion, native: native.state, tensorflowPackage, notes,
+    backend, path, tfjsVersion: tf.version_core, backendVersion, native: native.state, tensorflowPackage, notes, ...info0,
   };
   if (backend === 'wasm') {
     info.simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
     info.threads = tfwasm.getThreadsCount();
     if (info.threads <= 1) notes.push('wasm threads off: tfjs disables them under Node');
   }
-  if (opts.log !== false) computeLog('info', describe(info));
+  if (opts.log !== false) {
+    computeLog('info', describe(info));
+    // Built but unusable (libdnnl.so missing or broken, another Node ABI, a failed self-test): say so
+    // once as a warning, since the slower path is not what the user installed for.
+    if (path !== 'native' && path !== 'tensorflow' && native.state.present && !native.state.available && !native.state.notBuilt && !warnedNative) {
+      warnedNative = true;
+      computeLog('warn', `the native oneDNN kernels are unavailable, using the ${path} path: ${native.state.reason ?? 'unknown reason'}`);
+    }
+  }
   return { tf, backend, path, info };
 }
 

@@ -70,16 +70,18 @@ export function explainLoadError(file: string, err: unknown): string {
   const msg = String((err as Error)?.message ?? err).split('\n')[0];
   if (/libdnnl|cannot open shared object file/.test(msg))
     return `a library ${path.basename(file)} needs could not be loaded (${msg}); install oneDNN (apt-get install libdnnl-dev) or rebuild with npm install`;
-  if (/NODE_MODULE_VERSION|different Node\.js version|napi|invalid ELF|wrong ELF class|not a valid Win32/i.test(msg))
+  if (/invalid ELF header|file too short/i.test(msg))
+    return `${file} is not a loadable library: it is corrupt or truncated (${msg}); rebuild it with npm install`;
+  if (/NODE_MODULE_VERSION|different Node\.js version|napi|wrong ELF class|not a valid Win32/i.test(msg))
     return `${file} was built for another Node ABI or platform (${msg}); rebuild it with npm install`;
   if (/undefined symbol/.test(msg)) return `${file} does not match the installed oneDNN (${msg}); rebuild it with npm install`;
   return `${file} could not be loaded: ${msg}`;
 }
 
-export function loadAddon(): { addon: NativeAddon | null; file: string; reason?: string } {
+export function loadAddon(): { addon: NativeAddon | null; file: string; reason?: string; missing?: boolean } {
   const file = addonPath();
   if (!fs.existsSync(file))
-    return { addon: null, file, reason: `the native addon is not built (${file} is missing; install libdnnl-dev and a C++ compiler, then run npm install)` };
+    return { addon: null, file, missing: true, reason: `the native addon is not built (${file} is missing; install libdnnl-dev and a C++ compiler, then run npm install)` };
   // OpenMP threads sleep instead of spinning between parallel regions (libgomp reads this once, when
   // the addon loads it). The native kernels' regions are milliseconds long, so waking costs little,
   // while spinning burns a core that a busy machine (or the editor) needs. An explicit setting wins.

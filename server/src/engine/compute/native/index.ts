@@ -39,6 +39,8 @@ export interface NativePath {
   /** The instruction set oneDNN dispatches to, e.g. "avx512_core". */
   isa?: string;
   threads?: number;
+  /** The addon was never built (no libdnnl-dev or compiler at install): expected, not a fault. */
+  notBuilt?: boolean;
   /** The addon file in use. */
   file?: string;
   /** Replaces the cpu backend's conv kernels and adds the custom kernels; idempotent per tf instance. */
@@ -52,7 +54,7 @@ export interface NativePath {
   addon: NativeAddon | null;
 }
 
-let loaded: { addon: NativeAddon | null; file: string; reason?: string } | null = null;
+let loaded: ReturnType<typeof loadAddon> | null = null;
 
 /** A 3x3x3 conv on a 4^3 input against a direct sum: catches a library that loads but computes wrongly. */
 function selfTest(addon: NativeAddon): string | null {
@@ -95,7 +97,7 @@ export function loadNative(options: NativeOptions = {}): NativePath {
   if (process.env.NNSEG_NATIVE === '0') return unavailable('the native path is disabled by NNSEG_NATIVE=0');
   loaded ??= loadAddon();
   const { addon, file } = loaded;
-  if (!addon) return unavailable(loaded.reason ?? 'the native addon could not be loaded');
+  if (!addon) return { ...unavailable(loaded.reason ?? 'the native addon could not be loaded'), notBuilt: loaded.missing };
   try {
     addon.setThreads(threadsFrom(options.threads));
     const bad = selfTest(addon);
