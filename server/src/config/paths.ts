@@ -52,6 +52,16 @@ function real(p: string, hops = 0): string {
 }
 
 /** Folders a config may point into: the workspace folders and the configured data folders. */
+/**
+ * Where a stage writes: the config's own folder setting, else the nnseg.* setting (or nnU-Net's
+ * environment variable), else a folder beside the config. Each holds one subfolder per dataset.
+ */
+export function stageRoot(kind: 'preprocessed' | 'results', own: string | undefined, ctx: PathContext): string {
+  if (own) return resolveConfigPath(own, ctx).path;
+  const root = dataRoots(ctx)[kind];
+  return root ? path.resolve(root) : path.join(path.dirname(ctx.configFile), kind);
+}
+
 export function allowedRoots(ctx: PathContext): string[] {
   const roots = ctx.workspaceFolders.length ? [...ctx.workspaceFolders] : [path.dirname(ctx.configFile)];
   const d = dataRoots(ctx);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { NnsegSettings } from '../protocol';
 import { readConfigFile, resolveConfig } from '../config/resolve';
 import type { ResolvedExperimentConfig } from '../config/experimentConfig.generated';
-import { dataRoots, resolveConfigPath, type PathContext } from '../config/paths';
+import { resolveConfigPath, stageRoot, type PathContext } from '../config/paths';
 import { NnsegError } from '../util/errors';
 
 /** An experiment config with its folders resolved: what every engine job starts from. */
@@ -27,16 +27,13 @@ export function loadExperiment(configFile: string, settings: NnsegSettings = {},
   const ctx: PathContext = { configFile, workspaceFolders, settings, env };
   const ds = resolveConfigPath(config.dataset, ctx, 'raw');
   if (!ds.exists) throw new NnsegError(`${configFile}: dataset folder not found: ${ds.tried.join(' or ')}.`, configFile);
-  const roots = dataRoots(ctx);
-  const here = path.dirname(configFile);
-  const pick = (own: string | undefined, root: string | undefined, fallback: string) => (own ? resolveConfigPath(own, ctx).path : root ? path.resolve(root) : path.join(here, fallback));
   const datasetName = path.basename(ds.path);
   return {
     configFile,
     config,
     rawDir: ds.path,
     datasetName,
-    preprocessedDir: path.join(pick(config.preprocessedDir, roots.preprocessed, 'preprocessed'), datasetName),
-    resultsDir: path.join(pick(config.resultsDir, roots.results, 'results'), datasetName),
+    preprocessedDir: path.join(stageRoot('preprocessed', config.preprocessedDir, ctx), datasetName),
+    resultsDir: path.join(stageRoot('results', config.resultsDir, ctx), datasetName),
   };
 }

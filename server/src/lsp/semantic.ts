@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as jsonc from 'jsonc-parser';
 import { defaultFor, schemaAt, type JsonPath, type Preset, type SchemaNode, deref, experimentSchema } from '../config/schema';
-import { allowedRoots, dataRoots, isInside, resolveConfigPath, type PathContext } from '../config/paths';
+import { allowedRoots, isInside, resolveConfigPath, stageRoot, type PathContext } from '../config/paths';
 import { probeDataset, type DatasetSummary } from './dataset';
 
 /** One problem the schema cannot express, located at a JSON path of the config. */
@@ -105,8 +105,8 @@ function totalStrides(patch: number[], plansStrides: unknown): { strides: number
 
 function readPlansStrides(ctx: PathContext, cfg: Record<string, unknown>, dataset: DatasetSummary | undefined): unknown {
   if (!dataset) return undefined;
-  const pre = typeof cfg.preprocessedDir === 'string' ? resolveConfigPath(cfg.preprocessedDir, ctx).path : dataRoots(ctx).preprocessed;
-  if (!pre) return undefined;
+  // The same folder the Plan job writes to.
+  const pre = stageRoot('preprocessed', typeof cfg.preprocessedDir === 'string' ? cfg.preprocessedDir : undefined, ctx);
   const file = path.join(pre, dataset.name, 'nnsegPlans.json');
   try {
     const plans = JSON.parse(fs.readFileSync(file, 'utf8'));

@@ -37,6 +37,12 @@ test('an unknown option is a usage error that shows the usage', async () => {
   assert.match(io.stderr, /Usage: nnseg lsp/);
 });
 
+test('lsp without a transport is a usage error, not an internal one', async () => {
+  const io = capture();
+  assert.equal(await runCli(['lsp'], io), 2);
+  assert.match(io.stderr, /^nnseg: Say how the editor talks to the server\. Usage: nnseg lsp --stdio/);
+});
+
 test('the bin entry prints the package version', () => {
   const r = spawnSync(process.execPath, [cliPath, '--version'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
