@@ -40,7 +40,9 @@ const command: CliCommand = {
       else {
         for (const c of r.configurations) {
           for (const f of c.failed) io.out(`error: ${f.message}\n`);
-          io.out(`${c.configuration}: ${c.done.length} preprocessed, ${c.skipped.length} already done, ${c.failed.length} failed -> ${c.dir}\n`);
+          for (const w of c.warnings) io.out(`warning: ${w.message}\n`);
+          const warned = c.warnings.length ? `, ${c.warnings.length} with a warning` : '';
+          io.out(`${c.configuration}: ${c.done.length} preprocessed${warned}, ${c.skipped.length} already done, ${c.failed.length} failed -> ${c.dir}\n`);
         }
       }
       return failed ? 1 : 0;

@@ -68,7 +68,7 @@ test('preprocess writes every case, skips them when current, redoes changed or h
 test('bad input while preprocessing: every bad case named in one report, the good ones preprocessed', async () => {
   const raw = path.join(tmp.dir, 'raw', 'Dataset951_Bad');
   const out = path.join(tmp.dir, 'pre', 'Dataset951_Bad');
-  await generateSyntheticDataset({ dir: raw, numCases: 5, numChannels: 2, shape: [8, 14, 14], seed: 8 });
+  await generateSyntheticDataset({ dir: raw, numCases: 7, numChannels: 2, shape: [8, 14, 14], seed: 8 });
   await planDataset(raw, { outDir: out, planner: { memoryTargetGB: 8 }, workers: 0 });
   fs.rmSync(path.join(raw, 'imagesTr', 'synth_001_0001.nii.gz'));
   const f = path.join(raw, 'imagesTr', 'synth_002_0000.nii.gz');
@@ -79,11 +79,23 @@ test('bad input while preprocessing: every bad case named in one report, the goo
   const l = path.join(raw, 'labelsTr', 'synth_003.nii.gz');
   const lv = await readNifti(l, { raw: true });
   await writeNifti(l, { data: lv.data.slice(0, 14 * 14 * 7), shape: [7, 14, 14] }, { kind: 'label', reference: lv });
+  // A label value dataset.json does not declare fails the case; an all-background map is a warning.
+  const l4 = path.join(raw, 'labelsTr', 'synth_004.nii.gz');
+  const lv4 = await readNifti(l4, { raw: true });
+  const undeclared = Uint8Array.from(lv4.data as ArrayLike<number>);
+  undeclared[100] = 99;
+  await writeNifti(l4, { data: undeclared, shape: lv4.shape }, { kind: 'label', reference: lv4 });
+  const l5 = path.join(raw, 'labelsTr', 'synth_005.nii.gz');
+  const lv5 = await readNifti(l5, { raw: true });
+  await writeNifti(l5, { data: new Uint8Array(lv5.data.length), shape: lv5.shape }, { kind: 'label', reference: lv5 });
   const r = await preprocessDataset(raw, { outDir: out, configurations: ['3d_fullres'], workers: 2 });
   const c = r.configurations[0];
-  assert.deepEqual(c.done, ['synth_000', 'synth_004']);
+  assert.deepEqual(c.done, ['synth_000', 'synth_005', 'synth_006']);
+  assert.deepEqual(c.warnings.map((w) => w.id), ['synth_005']);
+  assert.match(c.warnings[0].message, /synth_005\.nii\.gz: only background \(0\): an empty label map/);
   const failed = Object.fromEntries(c.failed.map((x) => [x.id, x.message]));
-  assert.deepEqual(Object.keys(failed).sort(), ['synth_001', 'synth_002', 'synth_003']);
+  assert.deepEqual(Object.keys(failed).sort(), ['synth_001', 'synth_002', 'synth_003', 'synth_004']);
+  assert.match(failed.synth_004, /synth_004\.nii\.gz: contains label value 99 that dataset\.json does not declare \(declared: 0, 1, 2\)/);
   assert.match(failed.synth_001, /synth_001_0001\.nii\.gz: missing/);
   assert.match(failed.synth_002, /synth_002_0000\.nii\.gz: voxel 10 is NaN/);
   assert.match(failed.synth_003, /synth_003\.nii\.gz: geometry differs .*shape/);

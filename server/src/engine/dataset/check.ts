@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compareGeometry, readNifti, readNiftiHeader, type NiftiHeader } from '../io';
 import { channelFilesOf, identifiersInFolder, trainingCases } from './cases';
-import { allLabels, channelNames, datasetJsonPath, ignoreLabel, validateDatasetJson, type DatasetJson } from './datasetJson';
+import { allLabels, channelNames, datasetJsonPath, declaredLabelValues, ignoreLabel, validateDatasetJson, type DatasetJson } from './datasetJson';
+import { labelValueProblems } from './labelValues';
 
 export type Severity = 'error' | 'warning';
 
@@ -138,15 +139,7 @@ async function checkCase(c: CaseFiles, dj: DatasetJson, content: NonNullable<Che
         seen.add(x);
       }
       if (nonInteger !== null) push(c.label, 'error', 'non-integer-labels', `${c.label}: label maps must hold integers, found ${nonInteger}.`);
-      const declared = new Set(allLabels(dj));
-      const ign = ignoreLabel(dj);
-      if (ign !== undefined) declared.add(ign);
-      const found = [...seen].sort((a, b) => a - b);
-      const undeclared = found.filter((x) => !declared.has(x));
-      if (undeclared.length) {
-        push(c.label, 'error', 'undeclared-labels', `${c.label}: contains label value${undeclared.length > 1 ? 's' : ''} ${fmt(undeclared)} that dataset.json does not declare (declared: ${fmt([...declared].sort((a, b) => a - b))}).`);
-      }
-      if (found.every((x) => x === 0)) push(c.label, 'warning', 'empty-label', `${c.label}: only background (0): an empty label map; intended?`);
+      for (const p of labelValueProblems(c.label, [...seen], declaredLabelValues(dj))) push(c.label, p.severity, p.code, p.message);
     } catch (err) {
       push(c.label, 'error', 'unreadable', (err as Error).message);
     }

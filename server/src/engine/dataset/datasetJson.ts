@@ -107,6 +107,12 @@ export function ignoreLabel(d: DatasetJson): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** Every value a label file may hold: the labels (or regions' members) and the ignore label. */
+export function declaredLabelValues(d: DatasetJson): number[] {
+  const ign = ignoreLabel(d);
+  return ign === undefined ? allLabels(d) : [...allLabels(d), ign];
+}
+
 export function hasRegions(d: DatasetJson): boolean {
   return Object.values(d.labels).some((v) => Array.isArray(v) && v.length > 1);
 }

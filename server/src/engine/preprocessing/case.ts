@@ -45,6 +45,8 @@ export interface CaseSettings {
   intensityProperties: Record<string, IntensityProperties>;
   /** Labels or regions to collect foreground locations for (foregroundClasses of the dataset.json). */
   foregroundClasses: (number | number[])[];
+  /** Values label files may hold (dataset.json's labels and ignore label); others fail the case. */
+  declaredLabels?: number[];
   /** For error messages. */
   file?: string;
 }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type JobContext, silentContext, throwIfCancelled } from '../../jobs/context';
 import { trainingCases } from '../dataset/cases';
-import { foregroundClasses, readDatasetJson } from '../dataset/datasetJson';
+import { declaredLabelValues, foregroundClasses, readDatasetJson } from '../dataset/datasetJson';
 import { PLANS_FILE } from '../dataset/paths';
 import { NnsegError } from '../../util/errors';
 import { type Plans, resolveConfiguration } from '../planning/plans';
@@ -36,6 +36,8 @@ export interface ConfigurationReport {
   done: string[];
   skipped: string[];
   failed: { id: string; message: string; file?: string }[];
+  /** Cases preprocessed with a warning (an empty label map). */
+  warnings: { id: string; message: string; file?: string }[];
   seconds: number;
 }
 
@@ -107,13 +109,14 @@ export async function preprocessDataset(rawDir: string, opts: PreprocessOptions,
       transposeForward: plans.transpose_forward,
       intensityProperties: plans.foreground_intensity_properties_per_channel,
       foregroundClasses: classes,
+      declaredLabels: declaredLabelValues(dj),
     };
     const dir = path.join(opts.outDir, configuration.data_identifier);
     return { name, dir, settings };
   });
   // one pool over every (configuration, case) pair keeps the workers busy across configurations
   const todo: { job: number; payload: PreprocessPayload }[] = [];
-  const reports: ConfigurationReport[] = jobs.map((j) => ({ configuration: j.name, dir: j.dir, done: [], skipped: [], failed: [], seconds: 0 }));
+  const reports: ConfigurationReport[] = jobs.map((j) => ({ configuration: j.name, dir: j.dir, done: [], skipped: [], failed: [], warnings: [], seconds: 0 }));
   jobs.forEach((j, ji) => {
     fs.mkdirSync(j.dir, { recursive: true });
     const ids = new Set(cases.map((c) => c.id));
@@ -145,8 +148,13 @@ export async function preprocessDataset(rawDir: string, opts: PreprocessOptions,
       onSettled(i, o, done) {
         const t = todo[i];
         const r = reports[t.job];
-        if (o.ok) r.done.push(t.payload.case.id);
-        else {
+        if (o.ok) {
+          r.done.push(t.payload.case.id);
+          for (const w of o.result.warnings) {
+            r.warnings.push({ id: t.payload.case.id, ...w });
+            ctx.log('warn', w.message);
+          }
+        } else {
           r.failed.push({ id: t.payload.case.id, message: o.message, file: o.file });
           ctx.log('error', o.message);
           // a failed case must not look complete

@@ -3,6 +3,8 @@
  * preprocessing of one case into the cache.
  */
 import type { DatasetCase } from '../dataset/cases';
+import { DatasetError } from '../dataset/datasetJson';
+import { distinctLabels, labelValueProblems } from '../dataset/labelValues';
 import { loadCase } from '../dataset/load';
 import { analyzeCase } from '../fingerprint/analyzeCase';
 import { writeCase } from './cache';
@@ -35,17 +37,26 @@ export interface PreprocessResult {
   id: string;
   shape: number[];
   seconds: number;
+  /** Problems that do not stop the case (an empty label map), each naming its file. */
+  warnings: { message: string; file: string }[];
 }
 
 async function preprocessTask(p: PreprocessPayload): Promise<PreprocessResult> {
   const t0 = Date.now();
   const loaded = await loadCase(p.case, { numChannels: p.settings.configuration.normalization_schemes.length });
+  const warnings: PreprocessResult['warnings'] = [];
+  if (loaded.seg && p.case.label && p.settings.declaredLabels) {
+    for (const w of labelValueProblems(p.case.label, distinctLabels(loaded.seg), p.settings.declaredLabels)) {
+      if (w.severity === 'error') throw new DatasetError(w.message, p.case.label);
+      warnings.push({ message: w.message, file: p.case.label });
+    }
+  }
   const out = preprocessCase(
     { channels: loaded.channels, seg: loaded.seg, shape: loaded.shape, spacing: loaded.spacing },
     { ...p.settings, file: p.case.images[0] },
   );
   await writeCase(p.outDir, { ...out, id: p.case.id }, p.signature);
-  return { id: p.case.id, shape: out.shape, seconds: (Date.now() - t0) / 1000 };
+  return { id: p.case.id, shape: out.shape, seconds: (Date.now() - t0) / 1000, warnings };
 }
 
 export async function runTask(kind: TaskKind, payload: unknown): Promise<unknown> {

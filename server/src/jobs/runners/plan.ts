@@ -41,6 +41,6 @@ const run: JobRunner = async (spec, ctx) => {
   const failed = report.configurations.flatMap((c) => c.failed);
   for (const f of failed) ctx.log('error', `${f.id}: ${f.message}`);
   if (failed.length) throw new NnsegError(`Preprocessing failed for ${failed.length} case(s) (listed in the log); the others are kept and are skipped when you run it again.`);
-  return { preprocessedDir: exp.preprocessedDir, plansFile, configurations: report.configurations.map((c) => ({ configuration: c.configuration, done: c.done.length, skipped: c.skipped.length, seconds: c.seconds })) };
+  return { preprocessedDir: exp.preprocessedDir, plansFile, configurations: report.configurations.map((c) => ({ configuration: c.configuration, done: c.done.length, skipped: c.skipped.length, warnings: c.warnings.map((w) => w.message), seconds: c.seconds })) };
 };
 export default run;
