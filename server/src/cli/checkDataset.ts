@@ -5,8 +5,8 @@ import { type CliCommand, flag, printJson } from './command';
 const command: CliCommand = {
   name: 'check-dataset',
   summary: 'Check an nnU-Net raw dataset folder for integrity problems',
-  usage: 'nnseg check-dataset DIR [--json] [--quick]',
-  options: { quick: { type: 'boolean', default: false } },
+  usage: 'nnseg check-dataset DIR [--json] [--quick] [--warnings-ok]',
+  options: { quick: { type: 'boolean', default: false }, 'warnings-ok': { type: 'boolean', default: false } },
   allowPositionals: true,
   async run(args, io) {
     if (args.positionals.length !== 1) throw new UsageError(`Give one raw dataset folder. Usage: ${command.usage}`);
@@ -22,7 +22,9 @@ const command: CliCommand = {
       const what = `${r.numTraining} training case${r.numTraining === 1 ? '' : 's'}${r.numTest ? `, ${r.numTest} test` : ''}, ${r.channels.length} channel${r.channels.length === 1 ? '' : 's'}`;
       io.out(r.problems.length ? `${dir}: ${errors} error(s), ${warnings} warning(s) (${what})\n` : `${dir}: no problems (${what})\n`);
     }
-    return errors > 0 ? 1 : 0;
+    // Any problem fails the check (a gate before training); --warnings-ok accepts deliberate ones,
+    // such as cases without foreground.
+    return errors > 0 || (warnings > 0 && !flag(args, 'warnings-ok')) ? 1 : 0;
   },
 };
 export default command;

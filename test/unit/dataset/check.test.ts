@@ -95,6 +95,13 @@ test('every kind of problem is reported at once, each naming its file', async ()
   assert.equal(JSON.parse(js.stdout).problems.length, r.problems.length);
   const ok = spawnSync(process.execPath, [cliPath, 'check-dataset', good], { encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+  // Warnings alone fail it too, unless they are accepted.
+  fs.writeFileSync(path.join(good, 'imagesTr', 'extra_0000.nii'), '');
+  const warned = spawnSync(process.execPath, [cliPath, 'check-dataset', good], { encoding: 'utf8' });
+  assert.equal(warned.status, 1, warned.stdout);
+  assert.match(warned.stdout, /0 error\(s\), 1 warning\(s\)/);
+  assert.equal(spawnSync(process.execPath, [cliPath, 'check-dataset', good, '--warnings-ok'], { encoding: 'utf8' }).status, 0);
+  fs.rmSync(path.join(good, 'imagesTr', 'extra_0000.nii'));
 });
 
 test('a missing or broken dataset.json is one problem, not a crash', async () => {
