@@ -31,7 +31,15 @@ const run: JobRunner = async (spec, ctx) => {
   }
   let plansFile: string | undefined;
   if (spec.kind === 'plan') {
-    const r = await planDataset(exp.rawDir, { outDir: exp.preprocessedDir, planner: plannerOptionsFor(exp.config) }, ctx);
+    let gpu = false;
+    if (exp.config.planning.target === 'auto') {
+      const { gpuVisibility } = require('../../engine/compute/gpu') as typeof import('../../engine/compute/gpu');
+      const backend = exp.config.backend !== 'auto' ? exp.config.backend : spec.settings?.backend;
+      const g = gpuVisibility(backend);
+      gpu = g.visible;
+      ctx.log('info', `Planning target auto: ${gpu ? 'gpu' : 'cpu'} (${g.reason}).`);
+    }
+    const r = await planDataset(exp.rawDir, { outDir: exp.preprocessedDir, planner: plannerOptionsFor(exp.config, gpu) }, ctx);
     plansFile = r.plansFile;
     const c = r.plans.configurations[exp.config.configuration];
     if (!c) throw new NnsegError(`The plans have no ${exp.config.configuration} configuration for ${exp.datasetName} (it is only planned when the full-resolution patch covers less than 25% of the median image); choose 3d_fullres or 2d.`, plansFile);
