@@ -28,9 +28,9 @@ export interface ExperimentConfig {
     baseFeatures?: number;
     /** Upper bound on features per stage of the 3D networks (nnU-Net: 320; nnSeg's CPU target: 128). Default: the target's value. */
     maxFeatures?: number;
-    /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. */
+    /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. Plan and Preprocess writes it into nnsegPlans.json, keeping the planned topology. */
     patchSize?: number[];
-    /** Override the planned batch size (nnU-Net plans at least 2 and at most 5% of the dataset's voxels). */
+    /** Override the planned batch size (nnU-Net plans at least 2 and at most 5% of the dataset's voxels). Plan and Preprocess writes it into nnsegPlans.json. */
     batchSize?: number;
   };
   /** Cross-validation splits (nnU-Net: 5-fold KFold, shuffled with random_state 12345). */
@@ -227,9 +227,9 @@ export interface ResolvedExperimentConfig {
     baseFeatures?: number;
     /** Upper bound on features per stage of the 3D networks (nnU-Net: 320; nnSeg's CPU target: 128). Default: the target's value. */
     maxFeatures?: number;
-    /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. */
+    /** Override the planned patch size (voxels, in nnU-Net's axis order after transposition; 3 numbers for 3D, 2 for 2D). Each entry must be divisible by the network's total stride on that axis. Plan and Preprocess writes it into nnsegPlans.json, keeping the planned topology. */
     patchSize?: number[];
-    /** Override the planned batch size (nnU-Net plans at least 2 and at most 5% of the dataset's voxels). */
+    /** Override the planned batch size (nnU-Net plans at least 2 and at most 5% of the dataset's voxels). Plan and Preprocess writes it into nnsegPlans.json. */
     batchSize?: number;
   };
   /** Cross-validation splits (nnU-Net: 5-fold KFold, shuffled with random_state 12345). */

@@ -1,6 +1,8 @@
 import type { JobRunner } from '../kinds';
 import { loadExperiment } from '../experiment';
 import { NnsegError } from '../../util/errors';
+import { writeJsonAtomic } from '../../util/atomic';
+import { applyPlanOverrides } from './planOverrides';
 import type { PlannerOptions } from '../../engine/planning/planner';
 import type { ResolvedExperimentConfig } from '../../config/experimentConfig.generated';
 
@@ -43,6 +45,11 @@ const run: JobRunner = async (spec, ctx) => {
     plansFile = r.plansFile;
     const c = r.plans.configurations[exp.config.configuration];
     if (!c) throw new NnsegError(`The plans have no ${exp.config.configuration} configuration for ${exp.datasetName} (it is only planned when the full-resolution patch covers less than 25% of the median image); choose 3d_fullres or 2d.`, plansFile);
+    const changes = applyPlanOverrides(r.plans, exp.config.configuration, exp.config.planning, exp.configFile);
+    if (changes.length) {
+      await writeJsonAtomic(plansFile, r.plans);
+      ctx.log('info', `${exp.config.configuration}: ${changes.join(', ')} (planning overrides in ${exp.configFile}).`);
+    }
     ctx.log('info', `Plans written to ${plansFile}.`);
   }
   const report = await preprocessDataset(exp.rawDir, { outDir: exp.preprocessedDir, configurations: [exp.config.configuration] }, ctx);
