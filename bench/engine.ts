@@ -5,7 +5,7 @@
  * SGD momentum 0.99 Nesterov, grad clip 12) and a 128^3 forward pass, on nnSeg's engine and, side by
  * side in the same run, on PyTorch's CPU build (bench/torch_unet.py with /usr/bin/python3, Debian
  * python3-torch; used only here, skipped with a message when missing). Medians after warm-up.
- * With --json prints one JSON object: {trainStep: {tfjsMs, torchMs, ratio, gflops, peakMB},
+ * With --json prints one JSON object: {trainStep: {tfjsMs, torchMs, ratio, gflops, peakMB, torchPeakMB, peakRatio},
  * inference128: {tfjsMs, torchMs, ratio}, backend, path, load, profile}.
  */
 import { spawnSync } from 'node:child_process';
@@ -37,7 +37,7 @@ const say = (m: string) => { if (!a.json) process.stderr.write(m + '\n'); };
 const median = (v: number[]) => { const s = [...v].sort((x, y) => x - y); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
 const load = () => os.loadavg().map((v) => +v.toFixed(2));
 
-function torchColumn(): { train: number[]; infer: number[]; note: string } | null {
+function torchColumn(): { train: number[]; infer: number[]; peakMB: number | null; note: string } | null {
   const py = '/usr/bin/python3';
   const script = path.join(__dirname, '..', '..', 'bench', 'torch_unet.py');
   if (!fs.existsSync(py) || !fs.existsSync(script)) return null;
@@ -47,7 +47,7 @@ function torchColumn(): { train: number[]; infer: number[]; note: string } | nul
     return null;
   }
   const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  return { train: j.trainStepMs, infer: j.inference128Ms, note: `PyTorch ${j.torch}, ${j.threads} threads` };
+  return { train: j.trainStepMs, infer: j.inference128Ms, peakMB: typeof j.trainPeakMB === 'number' ? j.trainPeakMB : null, note: `PyTorch ${j.torch}, ${j.threads} threads` };
 }
 
 async function main(): Promise<void> {
@@ -136,6 +136,9 @@ async function main(): Promise<void> {
     trainStep: {
       tfjsMs: round(tfjsTrain), torchMs: round(torchTrain), ratio: torchTrain ? +(tfjsTrain / torchTrain).toFixed(2) : null,
       gflops: +(flops / tfjsTrain / 1e6).toFixed(1), peakMB: Math.round(peakMB),
+      // Both peak resident set sizes of training (the wasm path reports its heap instead).
+      torchPeakMB: torch?.peakMB != null ? Math.round(torch.peakMB) : null,
+      peakRatio: torch?.peakMB && !backendObj.wasm ? +(peakMB / torch.peakMB).toFixed(2) : null,
     },
     inference128: { tfjsMs: round(tfjsInfer), torchMs: round(torchInfer), ratio: torchInfer && inferMs.length ? +(tfjsInfer / torchInfer).toFixed(2) : null },
     backend: compute.backend,
@@ -151,7 +154,8 @@ async function main(): Promise<void> {
   const r = result;
   console.log(`\nengine benchmark: backend ${r.backend}, path ${r.path}; load ${load0.join(' ')} -> ${load1.join(' ')}${torch ? `; ${torch.note}` : ''}`);
   console.log(`training step (batch 2, ${P}^3, ${(flops / 1e9).toFixed(1)} GFLOP conv): nnSeg ${(tfjsTrain / 1000).toFixed(2)} s (${r.trainStep.gflops} GFLOP/s, ${backendObj.wasm ? 'wasm heap' : 'peak RSS'} ${r.trainStep.peakMB} MB)` +
-    (torchTrain ? `, PyTorch ${(torchTrain / 1000).toFixed(2)} s, ratio ${r.trainStep.ratio}x` : ''));
+    (torchTrain ? `, PyTorch ${(torchTrain / 1000).toFixed(2)} s, ratio ${r.trainStep.ratio}x` : '') +
+    (r.trainStep.torchPeakMB !== null ? `; PyTorch peak RSS ${r.trainStep.torchPeakMB} MB${r.trainStep.peakRatio !== null ? ` (nnSeg/PyTorch ${r.trainStep.peakRatio})` : ''}` : ''));
   if (inferMs.length) console.log(`inference ${I}^3: nnSeg ${(tfjsInfer / 1000).toFixed(2)} s` + (torchInfer ? `, PyTorch ${(torchInfer / 1000).toFixed(2)} s, ratio ${r.inference128.ratio}x` : ''));
   if (profile.length) {
     console.log('\nper-kernel profile of one step (tf.profile; shares of the kernel total):');

@@ -12,6 +12,7 @@ Prints one JSON object: {"trainStepMs": [...], "inference128Ms": [...], "threads
 """
 import argparse
 import json
+import resource
 import os
 import time
 
@@ -153,6 +154,8 @@ def main():
         return out
 
     train = timed(step, a.runs, a.warmup)
+    # Peak resident memory of training (KiB on Linux), read before inference can raise it.
+    train_peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     xi = torch.randn(1, 1, a.infer, a.infer, a.infer)
 
     def infer():
@@ -160,7 +163,7 @@ def main():
             net(xi)[0].sum().item()
 
     inference = timed(infer, max(2, a.runs - 2), 1) if a.infer > 0 else []
-    print(json.dumps({'trainStepMs': train, 'inference128Ms': inference, 'threads': a.threads, 'torch': torch.__version__}))
+    print(json.dumps({'trainStepMs': train, 'inference128Ms': inference, 'trainPeakMB': train_peak_mb, 'threads': a.threads, 'torch': torch.__version__}))
 
 
 if __name__ == '__main__':
