@@ -69,16 +69,19 @@ function assertGradFD(name: string, grad: Float32Array, f: (x: Float64Array) => 
   }
 }
 
-export function checkConv(c: ConvCase, seed = 1): { fwd: number; dx: number; df: number } {
+interface ConvInputs { xv: Float32Array; fv: Float32Array; dyv: Float32Array; yShape: number[] }
+
+function convInputs(c: ConvCase, seed: number): ConvInputs {
   const g = ref.convGeometry(c.x, c.f, c.strides, c.pad);
-  const xv = ref.rand(size(c.x), seed), fv = ref.rand(size(c.f), seed + 1);
   const yShape = [c.x[0], ...g.out, c.f[4]];
-  const dyv = ref.rand(size(yShape), seed + 2);
-  const yRef = ref.conv3d(g, xv, fv);
-  const { dx, df } = ref.conv3dGrads(g, xv, fv, dyv);
+  return { xv: ref.rand(size(c.x), seed), fv: ref.rand(size(c.f), seed + 1), dyv: ref.rand(size(yShape), seed + 2), yShape };
+}
+
+/** Forward, backward-data and backward-filter of one case on the active backend. */
+function convOutputs(c: ConvCase, i: ConvInputs): { y: Float32Array; dx: Float32Array; df: Float32Array } {
   return tf.tidy(() => {
     const is2d = c.x[1] === 1 && c.f[0] === 1 && c.strides[0] === 1;
-    const x = t(xv, c.x), f = t(fv, c.f), dy = t(dyv, yShape);
+    const x = t(i.xv, c.x), f = t(i.fv, c.f), dy = t(i.dyv, i.yShape);
     let y: Tensor, gx: Tensor, gf: Tensor;
     if (is2d) {
       const x4 = tf.squeeze(x, [1]) as tf.Tensor4D, f4 = tf.squeeze(f, [0]) as tf.Tensor4D, dy4 = tf.squeeze(dy, [1]) as tf.Tensor4D;
@@ -91,8 +94,43 @@ export function checkConv(c: ConvCase, seed = 1): { fwd: number; dx: number; df:
       gx = tf.engine().runKernel('Conv3DBackpropInputV2', { dy, filter: f }, { pad: c.pad, strides: c.strides, inputShape: c.x }) as Tensor;
       gf = tf.engine().runKernel('Conv3DBackpropFilterV2', { x, dy }, { pad: c.pad, strides: c.strides, filterShape: c.f }) as Tensor;
     }
-    return { fwd: ref.relErr(values(y), yRef), dx: ref.relErr(values(gx), dx), df: ref.relErr(values(gf), df) };
+    return { y: values(y).slice(), dx: values(gx).slice(), df: values(gf).slice() };
   });
+}
+
+export function checkConv(c: ConvCase, seed = 1): { fwd: number; dx: number; df: number } {
+  const g = ref.convGeometry(c.x, c.f, c.strides, c.pad);
+  const i = convInputs(c, seed);
+  const yRef = ref.conv3d(g, i.xv, i.fv);
+  const { dx, df } = ref.conv3dGrads(g, i.xv, i.fv, i.dyv);
+  const o = convOutputs(c, i);
+  return { fwd: ref.relErr(o.y, yRef), dx: ref.relErr(o.dx, dx), df: ref.relErr(o.df, df) };
+}
+
+/** The path's conv gradients against finite differences of sum(conv(x, f) * dy), at sampled entries. */
+function checkConvFD(c: ConvCase, seed = 1): void {
+  const g = ref.convGeometry(c.x, c.f, c.strides, c.pad);
+  const i = convInputs(c, seed);
+  const o = convOutputs(c, i);
+  assertGradFD('backward-data', o.dx, (x) => ref.dot(ref.conv3d(g, x, i.fv), i.dyv), i.xv);
+  assertGradFD('backward-filter', o.df, (f) => ref.dot(ref.conv3d(g, i.xv, f), i.dyv), i.fv);
+}
+
+/** The same kernels on tfjs's own cpu backend (its reference kernels), then back to `path`'s backend. */
+async function checkConvAgainstCpuBackend(c: ConvCase, backend: string, seed = 1): Promise<void> {
+  const i = convInputs(c, seed);
+  const ours = convOutputs(c, i);
+  await tf.setBackend('cpu');
+  let cpu: typeof ours;
+  try {
+    cpu = convOutputs(c, i);
+  } finally {
+    await tf.setBackend(backend);
+  }
+  for (const k of ['y', 'dx', 'df'] as const) {
+    const e = ref.relErr(ours[k], cpu[k]);
+    assert.ok(e <= TOL, `${k}: rel err ${e} against the tfjs cpu backend's kernel`);
+  }
 }
 
 export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | false = false): void {
@@ -110,6 +148,11 @@ export function kernelSuite(path: 'wasm' | 'native' | 'cpu', skip: string | fals
       assert.ok(e.dx <= TOL, `backward-data rel err ${e.dx}`);
       assert.ok(e.df <= TOL, `backward-filter rel err ${e.df}`);
     });
+    test(`${path}: conv ${c.x.join('x')} filter ${c.f.join('x')} stride ${c.strides.join('')} ${c.pad}: gradients match finite differences`, { skip }, () => checkConvFD(c));
+    // The native path replaces the cpu backend's own kernels; its tests compare with the originals.
+    if (path === 'wasm') {
+      test(`${path}: conv ${c.x.join('x')} filter ${c.f.join('x')} stride ${c.strides.join('')} ${c.pad}: equals the tfjs cpu backend's kernels`, { skip }, () => checkConvAgainstCpuBackend(c, 'wasm'));
+    }
   }
 
   const blocks: { x: number[]; f: number[]; strides: number[]; pads: number[] | 'same' }[] = [
