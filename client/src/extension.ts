@@ -11,7 +11,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 let client: LanguageClient | undefined;
 
 /** The thin client: start the backend, register commands and the job UI. All heavy work is in the backend. */
-export async function activate(context: vscode.ExtensionContext): Promise<{ client: LanguageClient; tracker: JobTracker }> {
+export async function activate(context: vscode.ExtensionContext): Promise<{ client: LanguageClient; tracker: JobTracker; started: Promise<void> }> {
   const log = vscode.window.createOutputChannel('nnSeg', { log: true });
   const tracker = new JobTracker();
   client = createBackend(context, tracker, log);
@@ -33,9 +33,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('nnseg') && pushSettings()),
     vscode.workspace.onDidGrantWorkspaceTrust(pushSettings),
   );
-  await c.start();
-  log.info(`nnSeg backend started (${context.extension.packageJSON.version}); workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: language features only'}.`);
-  return { client: c, tracker };
+  // Not awaited: VS Code holds whatever triggered activation (opening an image in the viewer, say)
+  // until activate() settles, and requests made meanwhile wait for the backend by themselves.
+  const started = c.start().then(
+    () => log.info(`nnSeg backend started (${context.extension.packageJSON.version}); workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: language features only'}.`),
+    (e: Error) => log.error(`nnSeg backend did not start: ${e.message}`),
+  );
+  return { client: c, tracker, started };
 }
 
 export async function deactivate(): Promise<void> {
