@@ -33,8 +33,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('nnseg') && pushSettings()),
     vscode.workspace.onDidGrantWorkspaceTrust(pushSettings),
   );
-  // Not awaited: VS Code holds whatever triggered activation (opening an image in the viewer, say)
-  // until activate() settles, and requests made meanwhile wait for the backend by themselves.
+  // Not awaited: VS Code waits for activate() before it serves what triggered the activation (opening
+  // an image in the viewer, say), which need not wait for a process start; requests made meanwhile
+  // wait for the backend by themselves.
   const started = c.start().then(
     () => log.info(`nnSeg backend started (${context.extension.packageJSON.version}); workspace ${vscode.workspace.isTrusted ? 'trusted' : 'untrusted: language features only'}.`),
     (e: Error) => log.error(`nnSeg backend did not start: ${e.message}`),
