@@ -13,24 +13,19 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { NnsegError } from '../../util/errors';
 import { registerHostKernels } from './hostKernels';
 import type { ComputePath } from './kernelNames';
+import type { NativePath } from './native';
 import { computeLog } from './log';
 import { registerWasmKernels } from './wasm';
 
 export type Tf = typeof tf;
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
-export interface NativeState {
+/** What the backend reports of the native path: the path's own description, plus whether it exists here. */
+export type NativeState = Pick<NativePath, 'available' | 'reason' | 'version' | 'isa' | 'threads' | 'notBuilt'> & {
+  /** compute/native is part of this build */
   present: boolean;
-  available: boolean;
-  reason?: string;
-  version?: string;
-  isa?: string;
-  /** OpenMP threads the kernels use (nnseg.threads, else all cores) */
-  threads?: number;
-  /** never built (expected where oneDNN is not installed), as opposed to built and broken */
-  notBuilt?: boolean;
   disabled?: boolean;
-}
+};
 
 export interface ComputeInfo {
   backend: string;
@@ -63,8 +58,9 @@ export interface SelectOptions {
   log?: boolean;
 }
 
+// Types only: the module itself is required lazily, so a build without it still selects a backend.
 interface NativeModule {
-  loadNative(): { available: boolean; reason?: string; version?: string; isa?: string; threads?: number; notBuilt?: boolean; registerKernels(t: Tf): void };
+  loadNative(): NativePath;
 }
 
 /** The optional tensorflow packages, in order of preference; the real code path, guarded. */
