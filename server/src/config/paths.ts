@@ -51,7 +51,6 @@ function real(p: string, hops = 0): string {
   }
 }
 
-/** Folders a config may point into: the workspace folders and the configured data folders. */
 /**
  * Where a stage writes: the config's own folder setting, else the nnseg.* setting (or nnU-Net's
  * environment variable), else a folder beside the config. Each holds one subfolder per dataset.
@@ -62,6 +61,7 @@ export function stageRoot(kind: 'preprocessed' | 'results', own: string | undefi
   return root ? path.resolve(root) : path.join(path.dirname(ctx.configFile), kind);
 }
 
+/** Folders a config may point into: the workspace folders and the configured data folders. */
 export function allowedRoots(ctx: PathContext): string[] {
   const roots = ctx.workspaceFolders.length ? [...ctx.workspaceFolders] : [path.dirname(ctx.configFile)];
   const d = dataRoots(ctx);

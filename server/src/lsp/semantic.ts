@@ -4,6 +4,7 @@ import * as jsonc from 'jsonc-parser';
 import { defaultFor, schemaAt, type JsonPath, type Preset, type SchemaNode, deref, experimentSchema } from '../config/schema';
 import { allowedRoots, isInside, resolveConfigPath, stageRoot, type PathContext } from '../config/paths';
 import { probeDataset, type DatasetSummary } from './dataset';
+import { strideMismatches, totalStrides } from '../engine/planning/topology';
 
 /** One problem the schema cannot express, located at a JSON path of the config. */
 export interface Finding {
@@ -93,10 +94,10 @@ function checkFolds(cfg: Record<string, unknown>, out: Finding[]): void {
 }
 
 /** The network's total stride per axis: from the plans when they exist, else the planner's isotropic rule. */
-function totalStrides(patch: number[], plansStrides: unknown): { strides: number[]; fromPlans: boolean } {
+function networkStrides(patch: number[], plansStrides: unknown): { strides: number[]; fromPlans: boolean } {
   // The plans file is read as found: strides that are not one number per axis per stage are ignored.
   if (Array.isArray(plansStrides) && plansStrides.length && plansStrides.every((s) => numberArray(s) && s.length === patch.length)) {
-    return { strides: patch.map((_, a) => plansStrides.reduce((acc, s) => acc * s[a], 1)), fromPlans: true };
+    return { strides: totalStrides(plansStrides as number[][]), fromPlans: true };
   }
   // nnU-Net pools an axis while its feature map stays >= 2 * 4 voxels, so a patch edge p gets
   // floor(log2(p / 4)) poolings and must be divisible by 2^that.
@@ -127,11 +128,11 @@ function checkPatch(cfg: Record<string, unknown>, ctx: PathContext, dataset: Dat
     out.push({ path: ['planning', 'patchSize'], severity: 'error', code: 'patch-dims', message: `Configuration ${conf} needs a patch size of ${want} numbers, not ${patch.length}.` });
     return;
   }
-  const { strides, fromPlans } = totalStrides(patch, readPlansStrides(ctx, cfg, dataset));
-  const bad = patch.map((p, a) => ({ p, a, s: strides[a] })).filter((x) => x.p % x.s !== 0);
+  const { strides, fromPlans } = networkStrides(patch, readPlansStrides(ctx, cfg, dataset));
+  const bad = strideMismatches(patch, strides);
   if (!bad.length) return;
   const fixed = patch.map((p, a) => Math.max(strides[a], Math.round(p / strides[a]) * strides[a]));
-  const where = bad.map((b) => `${b.p} on axis ${b.a} (stride ${b.s})`).join(', ');
+  const where = bad.join(', ');
   out.push({
     path: ['planning', 'patchSize'],
     severity: 'error',

@@ -1,4 +1,5 @@
 import { NnsegError } from '../../util/errors';
+import { totalStrides } from '../planning/topology';
 
 /**
  * nnU-Net's PlainConvUNet (dynamic_network_architectures), as plans describe it. Spatial lists are in
@@ -87,5 +88,5 @@ export function check(c: UNetConfig): UNetConfig {
 
 /** The product of strides up to each stage: the patch must be divisible by the last entry. */
 export function totalStride(c: UNetConfig): number[] {
-  return c.strides.reduce((acc, s) => acc.map((v, i) => v * s[i]), c.strides[0].map(() => 1));
+  return totalStrides(c.strides);
 }

@@ -18,6 +18,16 @@ export interface Topology {
   mustBeDivisibleBy: number[];
 }
 
+/** The network's total stride per axis: the product of every stage's pooling stride. */
+export function totalStrides(strides: number[][]): number[] {
+  return strides.reduce((acc, s) => acc.map((v, i) => v * s[i]), strides[0]?.map(() => 1) ?? []);
+}
+
+/** Axes of `patch` not divisible by `total`, said as "18 on axis 0 (stride 4)"; empty when it fits. */
+export function strideMismatches(patch: number[], total: number[]): string[] {
+  return patch.flatMap((p, a) => (p % total[a] !== 0 ? [`${p} on axis ${a} (stride ${total[a]})`] : []));
+}
+
 /** nnU-Net's pad_shape: rounds each axis up to a multiple (an exact multiple stays). */
 export function padShape(shape: number[], divisibleBy: number[]): number[] {
   return shape.map((s, i) => {

@@ -4,6 +4,7 @@
  * patch must stay divisible by the network's total stride on every axis.
  */
 import { isFullConfiguration, type Plans } from '../../engine/planning/plans';
+import { strideMismatches, totalStrides } from '../../engine/planning/topology';
 import type { ResolvedExperimentConfig } from '../../config/experimentConfig.generated';
 import { NnsegError } from '../../util/errors';
 
@@ -17,12 +18,9 @@ export function applyPlanOverrides(plans: Plans, configuration: string, planning
     if (patch.length !== c.patch_size.length) {
       throw new NnsegError(`${source}: planning.patchSize has ${patch.length} numbers but ${configuration} patches have ${c.patch_size.length}.`, source);
     }
-    const strides = c.architecture.arch_kwargs.strides;
-    const total = patch.map((_, a) => strides.reduce((acc, s) => acc * (s[a] ?? 1), 1));
-    const bad = patch.map((p, a) => ({ p, a, s: total[a] })).filter((x) => x.p % x.s !== 0);
+    const bad = strideMismatches(patch, totalStrides(c.architecture.arch_kwargs.strides));
     if (bad.length) {
-      const where = bad.map((b) => `${b.p} on axis ${b.a} (stride ${b.s})`).join(', ');
-      throw new NnsegError(`${source}: planning.patchSize [${patch.join(', ')}] is not divisible by the planned network's total stride: ${where}.`, source);
+      throw new NnsegError(`${source}: planning.patchSize [${patch.join(', ')}] is not divisible by the planned network's total stride: ${bad.join(', ')}.`, source);
     }
     if (patch.some((p, a) => p !== c.patch_size[a])) changes.push(`patch size ${c.patch_size.join('x')} -> ${patch.join('x')}`);
     c.patch_size = patch.slice();
