@@ -4,6 +4,17 @@
  * `choice(n, size, replace=False)` does). Same seed, same numbers as numpy, so nnSeg samples exactly the
  * voxels nnU-Net samples (fingerprint intensities, foreground locations).
  */
+/** numpy's rk_interval mask: the smallest all-ones bit pattern covering `max` (rejection sampling draws under it). */
+function bitMask(max: number): number {
+  let mask = max;
+  mask |= mask >>> 1;
+  mask |= mask >>> 2;
+  mask |= mask >>> 4;
+  mask |= mask >>> 8;
+  mask |= mask >>> 16;
+  return mask >>> 0;
+}
+
 export class RandomState {
   private readonly mt = new Uint32Array(624);
   private index = 624;
@@ -44,13 +55,7 @@ export class RandomState {
     if (max === 0) return 0;
     if (max > 0xffffffff) throw new Error('RandomState.interval: ranges above 2^32 are not supported');
     if (max === 0xffffffff) return this.nextUint32();
-    let mask = max;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
-    mask >>>= 0;
+    const mask = bitMask(max);
     for (;;) {
       const v = (this.nextUint32() & mask) >>> 0;
       if (v <= max) return v;
@@ -71,12 +76,7 @@ export class RandomState {
       this.randint(n, size, (i) => counts[i]++);
       return;
     }
-    let mask = max;
-    mask |= mask >>> 1;
-    mask |= mask >>> 2;
-    mask |= mask >>> 4;
-    mask |= mask >>> 8;
-    mask |= mask >>> 16;
+    const mask = bitMask(max);
     const mt = this.mt;
     let index = this.index;
     let drawn = 0;
